@@ -1,0 +1,1 @@
+//! Spark's console sink output (`Dataset.showString`). Being written.

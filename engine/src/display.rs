@@ -1,0 +1,1 @@
+//! Values as Spark prints them. Being written.
