@@ -153,7 +153,10 @@ impl Config {
         let host = host.trim_start_matches('[').trim_end_matches(']');
         self.allow_connect.iter().any(|t| {
             split_host_port(t).is_some_and(|(h, p)| {
-                h.trim_start_matches('[').trim_end_matches(']').eq_ignore_ascii_case(host) && p == port
+                h.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .eq_ignore_ascii_case(host)
+                    && p == port
             })
         })
     }
@@ -180,10 +183,24 @@ mod tests {
     #[test]
     fn loopback_only_unless_allowed() {
         let mut c = Config::default();
-        for h in ["localhost", "LocalHost", "127.0.0.1", "127.9.9.9", "::1", "[::1]"] {
+        for h in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.9.9.9",
+            "::1",
+            "[::1]",
+        ] {
             assert!(c.connect_allowed(h, 9999), "{h}");
         }
-        for h in ["0.0.0.0", "10.0.0.1", "example.com", "localhost.evil.com", "::", ""] {
+        for h in [
+            "0.0.0.0",
+            "10.0.0.1",
+            "example.com",
+            "localhost.evil.com",
+            "::",
+            "",
+        ] {
             assert!(!c.connect_allowed(h, 9999), "{h}");
         }
         c.allow_connect = vec!["Example.com:9999".into(), "[fe80::1]:7".into()];
@@ -204,7 +221,10 @@ mod tests {
 
     #[test]
     fn validation_speaks_plainly() {
-        let c = Config { allow_origins: vec!["http://x:1/".into()], ..Default::default() };
+        let c = Config {
+            allow_origins: vec!["http://x:1/".into()],
+            ..Default::default()
+        };
         assert!(c.validate().unwrap_err().contains("--allow-origin"));
         let mut c = Config::default();
         c.limits.buffer_bytes = 10;

@@ -43,7 +43,10 @@ struct Head {
 
 impl Head {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn header_has_token(&self, name: &str, token: &str) -> bool {
@@ -57,11 +60,20 @@ pub async fn handle(mut stream: TcpStream, site: Arc<Site>) {
     let (head, rest) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut stream)).await {
         Ok(Ok(Some(x))) => x,
         Ok(Ok(None)) => return,
-        Ok(Err(status)) => return respond(&mut stream, status, "text/plain", b"Bad request\n", true).await,
+        Ok(Err(status)) => {
+            return respond(&mut stream, status, "text/plain", b"Bad request\n", true).await
+        }
         Err(_) => return,
     };
     if head.method != "GET" && head.method != "HEAD" {
-        return respond(&mut stream, "405 Method Not Allowed", "text/plain", b"Only GET here.\n", true).await;
+        return respond(
+            &mut stream,
+            "405 Method Not Allowed",
+            "text/plain",
+            b"Only GET here.\n",
+            true,
+        )
+        .await;
     }
     if head.path == "/ws" {
         return upgrade(stream, head, rest, site).await;
@@ -74,7 +86,10 @@ async fn read_head(stream: &mut TcpStream) -> Result<Option<(Head, Vec<u8>)>, &'
     let mut buf = Vec::with_capacity(2048);
     let mut chunk = [0u8; 2048];
     loop {
-        let n = stream.read(&mut chunk).await.map_err(|_| "400 Bad Request")?;
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|_| "400 Bad Request")?;
         if n == 0 {
             return Ok(None);
         }
@@ -92,14 +107,21 @@ async fn read_head(stream: &mut TcpStream) -> Result<Option<(Head, Vec<u8>)>, &'
                     headers: req
                         .headers
                         .iter()
-                        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+                        .map(|h| {
+                            (
+                                h.name.to_string(),
+                                String::from_utf8_lossy(h.value).into_owned(),
+                            )
+                        })
                         .collect(),
                 };
                 return Ok(Some((head, buf[len..].to_vec())));
             }
             Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => continue,
             Ok(httparse::Status::Partial) => return Err("431 Request Header Fields Too Large"),
-            Err(httparse::Error::TooManyHeaders) => return Err("431 Request Header Fields Too Large"),
+            Err(httparse::Error::TooManyHeaders) => {
+                return Err("431 Request Header Fields Too Large")
+            }
             Err(_) => return Err("400 Bad Request"),
         }
     }
@@ -107,9 +129,18 @@ async fn read_head(stream: &mut TcpStream) -> Result<Option<(Head, Vec<u8>)>, &'
 
 /// Check a `/ws` request and, if it passes, run a session on it.
 async fn upgrade(mut stream: TcpStream, head: Head, rest: Vec<u8>, site: Arc<Site>) {
-    if !head.header_has_token("upgrade", "websocket") || !head.header_has_token("connection", "upgrade") {
+    if !head.header_has_token("upgrade", "websocket")
+        || !head.header_has_token("connection", "upgrade")
+    {
         let body = b"This is the relay's WebSocket endpoint; the page connects to it.\n";
-        return respond(&mut stream, "426 Upgrade Required", "text/plain", body, true).await;
+        return respond(
+            &mut stream,
+            "426 Upgrade Required",
+            "text/plain",
+            body,
+            true,
+        )
+        .await;
     }
     // Browsers always send Origin on WebSocket requests and a page cannot
     // forge or drop it, so a foreign site is always caught here. Clients
@@ -123,17 +154,28 @@ async fn upgrade(mut stream: TcpStream, head: Head, rest: Vec<u8>, site: Arc<Sit
                  or restart the relay with --allow-origin {origin}\n",
                 site.own_origin
             );
-            return respond(&mut stream, "403 Forbidden", "text/plain", body.as_bytes(), true).await;
+            return respond(
+                &mut stream,
+                "403 Forbidden",
+                "text/plain",
+                body.as_bytes(),
+                true,
+            )
+            .await;
         }
     }
     if let Some(want) = &site.token {
         let given = query_param(&head.query, "token").unwrap_or_default();
         if !constant_time_eq(given.as_bytes(), want.as_bytes()) {
-            let body = b"Missing or wrong token: connect to /ws?token=... with the relay's --token.\n";
+            let body =
+                b"Missing or wrong token: connect to /ws?token=... with the relay's --token.\n";
             return respond(&mut stream, "401 Unauthorized", "text/plain", body, true).await;
         }
     }
-    let key = head.header("sec-websocket-key").map(str::trim).unwrap_or("");
+    let key = head
+        .header("sec-websocket-key")
+        .map(str::trim)
+        .unwrap_or("");
     if key.is_empty() || head.header("sec-websocket-version").map(str::trim) != Some("13") {
         let body = b"Not a WebSocket version 13 handshake.\n";
         return respond(&mut stream, "400 Bad Request", "text/plain", body, true).await;
@@ -156,14 +198,24 @@ async fn upgrade(mut stream: TcpStream, head: Head, rest: Vec<u8>, site: Arc<Sit
 async fn serve_file(stream: &mut TcpStream, head: &Head, site: &Site) {
     let send_body = head.method != "HEAD";
     let Some(rel) = safe_relative_path(&head.path) else {
-        return respond(stream, "404 Not Found", "text/plain", b"Not found\n", send_body).await;
+        return respond(
+            stream,
+            "404 Not Found",
+            "text/plain",
+            b"Not found\n",
+            send_body,
+        )
+        .await;
     };
     let mut path = site.static_dir.join(&rel);
     if path.is_dir() {
         path.push("index.html");
     }
     // Symlinks pointing out of the directory are refused too.
-    let inside = match (tokio::fs::canonicalize(&path).await, tokio::fs::canonicalize(&site.static_dir).await) {
+    let inside = match (
+        tokio::fs::canonicalize(&path).await,
+        tokio::fs::canonicalize(&site.static_dir).await,
+    ) {
         (Ok(p), Ok(root)) => p.starts_with(root).then_some(p),
         _ => None,
     };
@@ -173,9 +225,23 @@ async fn serve_file(stream: &mut TcpStream, head: &Head, site: &Site) {
     };
     let Some((mut file, path)) = file else {
         if rel.as_os_str().is_empty() || rel == Path::new("index.html") {
-            return respond(stream, "200 OK", "text/html; charset=utf-8", not_built_page(site).as_bytes(), send_body).await;
+            return respond(
+                stream,
+                "200 OK",
+                "text/html; charset=utf-8",
+                not_built_page(site).as_bytes(),
+                send_body,
+            )
+            .await;
         }
-        return respond(stream, "404 Not Found", "text/plain", b"Not found\n", send_body).await;
+        return respond(
+            stream,
+            "404 Not Found",
+            "text/plain",
+            b"Not found\n",
+            send_body,
+        )
+        .await;
     };
     let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
     let head_bytes = format!(
@@ -237,7 +303,9 @@ fn not_built_page(site: &Site) -> String {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 async fn respond(stream: &mut TcpStream, status: &str, ctype: &str, body: &[u8], send_body: bool) {
@@ -256,7 +324,9 @@ async fn respond(stream: &mut TcpStream, status: &str, ctype: &str, body: &[u8],
 fn query_param(query: &str, name: &str) -> Option<String> {
     query.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        (k == name).then(|| percent_decode(&v.replace('+', " "))).flatten()
+        (k == name)
+            .then(|| percent_decode(&v.replace('+', " ")))
+            .flatten()
     })
 }
 
@@ -294,23 +364,47 @@ mod tests {
     #[test]
     fn traversal_is_refused() {
         assert_eq!(safe_relative_path("/"), Some(PathBuf::new()));
-        assert_eq!(safe_relative_path("/pkg/app.wasm"), Some(PathBuf::from("pkg/app.wasm")));
-        assert_eq!(safe_relative_path("/a%20b.js"), Some(PathBuf::from("a b.js")));
-        for bad in ["/../etc/passwd", "/a/../../x", "/%2e%2e/x", "/..%2fx", "/a\\..\\b", "/%00", "/%zz", "//etc/passwd/.."] {
+        assert_eq!(
+            safe_relative_path("/pkg/app.wasm"),
+            Some(PathBuf::from("pkg/app.wasm"))
+        );
+        assert_eq!(
+            safe_relative_path("/a%20b.js"),
+            Some(PathBuf::from("a b.js"))
+        );
+        for bad in [
+            "/../etc/passwd",
+            "/a/../../x",
+            "/%2e%2e/x",
+            "/..%2fx",
+            "/a\\..\\b",
+            "/%00",
+            "/%zz",
+            "//etc/passwd/..",
+        ] {
             assert_eq!(safe_relative_path(bad), None, "{bad}");
         }
         // A leading double slash must not become an absolute path.
-        assert_eq!(safe_relative_path("//etc/passwd"), Some(PathBuf::from("etc/passwd")));
+        assert_eq!(
+            safe_relative_path("//etc/passwd"),
+            Some(PathBuf::from("etc/passwd"))
+        );
     }
 
     #[test]
     fn tokens_and_types() {
-        assert_eq!(query_param("a=1&token=s%3Dx", "token").as_deref(), Some("s=x"));
+        assert_eq!(
+            query_param("a=1&token=s%3Dx", "token").as_deref(),
+            Some("s=x")
+        );
         assert_eq!(query_param("tokenx=1", "token"), None);
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
         assert_eq!(content_type(Path::new("x/app_bg.wasm")), "application/wasm");
-        assert_eq!(content_type(Path::new("app.js")), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type(Path::new("app.js")),
+            "text/javascript; charset=utf-8"
+        );
     }
 }

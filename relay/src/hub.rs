@@ -32,8 +32,16 @@ pub struct SourceKey {
 /// line numbered `after_seq` (0: before any line).
 #[derive(Clone, Debug)]
 enum Event {
-    Status { state: State, message: String, writers: Option<usize>, after_seq: u64 },
-    TooLong { len: u64, after_seq: u64 },
+    Status {
+        state: State,
+        message: String,
+        writers: Option<usize>,
+        after_seq: u64,
+    },
+    TooLong {
+        len: u64,
+        after_seq: u64,
+    },
 }
 
 impl Event {
@@ -50,11 +58,24 @@ const EVENT_RING: usize = 64;
 /// What a subscriber should send next, in order.
 #[derive(Debug)]
 pub enum Item {
-    Status { state: State, message: String, writers: Option<usize> },
-    TooLong { len: u64, after_seq: u64 },
+    Status {
+        state: State,
+        message: String,
+        writers: Option<usize>,
+    },
+    TooLong {
+        len: u64,
+        after_seq: u64,
+    },
     /// Lines `from..=to` were evicted before this subscriber got them.
-    Gap { from: u64, to: u64 },
-    Lines { first_seq: u64, lines: Vec<String> },
+    Gap {
+        from: u64,
+        to: u64,
+    },
+    Lines {
+        first_seq: u64,
+        lines: Vec<String>,
+    },
 }
 
 struct Sub {
@@ -112,7 +133,8 @@ impl Inner {
     fn try_append(&mut self, line: &mut Option<String>, limits: &Limits) -> bool {
         let len = line.as_ref().map_or(0, |l| l.len());
         loop {
-            let fits = self.lines.len() < limits.buffer_lines && self.bytes + len <= limits.buffer_bytes;
+            let fits =
+                self.lines.len() < limits.buffer_lines && self.bytes + len <= limits.buffer_bytes;
             if fits || self.lines.is_empty() {
                 self.lines.push_back(line.take().unwrap_or_default());
                 self.bytes += len;
@@ -198,7 +220,16 @@ impl Source {
         g.epoch += 1;
         let next_event = g.events_base + g.events.len() as u64;
         let next_ack = start.max(g.base);
-        g.subs.insert(id, Sub { next_send: start, next_ack, next_event, waker: waker.clone(), status_due: true });
+        g.subs.insert(
+            id,
+            Sub {
+                next_send: start,
+                next_ack,
+                next_event,
+                waker: waker.clone(),
+                status_due: true,
+            },
+        );
         g.recompute_floor();
         waker.notify_one();
         (id, start)
@@ -219,7 +250,9 @@ impl Source {
     /// sent, or going backwards, are clamped.
     pub fn ack(&self, id: u64, seq: u64) {
         let mut g = self.lock();
-        let Some(sub) = g.subs.get_mut(&id) else { return };
+        let Some(sub) = g.subs.get_mut(&id) else {
+            return;
+        };
         let new = seq.saturating_add(1).min(sub.next_send);
         if new <= sub.next_ack {
             return;
@@ -243,15 +276,24 @@ impl Source {
         let g = &mut *g;
         let next = g.next_seq();
         let events_end = g.events_base + g.events.len() as u64;
-        let Some(sub) = g.subs.get_mut(&id) else { return Vec::new() };
+        let Some(sub) = g.subs.get_mut(&id) else {
+            return Vec::new();
+        };
         let mut items = Vec::new();
 
         if sub.status_due {
             sub.status_due = false;
-            items.push(Item::Status { state: g.state, message: g.message.clone(), writers: g.writers });
+            items.push(Item::Status {
+                state: g.state,
+                message: g.message.clone(),
+                writers: g.writers,
+            });
         }
         if sub.next_send < g.base {
-            items.push(Item::Gap { from: sub.next_send, to: g.base - 1 });
+            items.push(Item::Gap {
+                from: sub.next_send,
+                to: g.base - 1,
+            });
             sub.next_send = g.base;
             sub.next_ack = sub.next_ack.max(g.base);
         }
@@ -265,7 +307,16 @@ impl Source {
                 break;
             }
             items.push(match ev.clone() {
-                Event::Status { state, message, writers, .. } => Item::Status { state, message, writers },
+                Event::Status {
+                    state,
+                    message,
+                    writers,
+                    ..
+                } => Item::Status {
+                    state,
+                    message,
+                    writers,
+                },
                 Event::TooLong { len, after_seq } => Item::TooLong { len, after_seq },
             });
             sub.next_event += 1;
@@ -273,7 +324,9 @@ impl Source {
 
         let in_flight = sub.next_send - sub.next_ack;
         let room = (limits.window_lines as u64).saturating_sub(in_flight);
-        let n = (stop_at.min(next) - sub.next_send).min(room).min(limits.batch_lines as u64);
+        let n = (stop_at.min(next) - sub.next_send)
+            .min(room)
+            .min(limits.batch_lines as u64);
         if n > 0 {
             let start = (sub.next_send - g.base) as usize;
             let mut lines = Vec::new();
@@ -356,7 +409,12 @@ impl Source {
         g.message = message.clone();
         let after_seq = g.next_seq() - 1;
         let writers = g.writers;
-        g.push_event(Event::Status { state, message, writers, after_seq });
+        g.push_event(Event::Status {
+            state,
+            message,
+            writers,
+            after_seq,
+        });
         g.wake_all();
     }
 
@@ -383,7 +441,12 @@ impl Source {
         g.state = State::Connecting;
         g.message = message.clone();
         let after_seq = g.next_seq() - 1;
-        g.push_event(Event::Status { state: State::Connecting, message, writers: None, after_seq });
+        g.push_event(Event::Status {
+            state: State::Connecting,
+            message,
+            writers: None,
+            after_seq,
+        });
         g.wake_all();
         true
     }
@@ -450,7 +513,11 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(config: Arc<Config>) -> Arc<Self> {
-        Arc::new(Hub { config, sources: Mutex::new(HashMap::new()), listen_ports: Mutex::new(Vec::new()) })
+        Arc::new(Hub {
+            config,
+            sources: Mutex::new(HashMap::new()),
+            listen_ports: Mutex::new(Vec::new()),
+        })
     }
 
     fn sources(&self) -> MutexGuard<'_, HashMap<SourceKey, Arc<Source>>> {
@@ -458,23 +525,43 @@ impl Hub {
     }
 
     pub fn listen_ports(&self) -> Vec<u16> {
-        self.listen_ports.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.listen_ports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Register a bound `--listen` port.
     pub fn add_listen(&self, port: u16) -> Arc<Source> {
-        let key = SourceKey { mode: Mode::Listen, host: self.config.bind.to_string(), port };
+        let key = SourceKey {
+            mode: Mode::Listen,
+            host: self.config.bind.to_string(),
+            port,
+        };
         let message = format!(
             "Listening on port {port}. Feed it with: nc localhost {port}   (or: tail -f app.log | nc localhost {port})"
         );
-        let source = Arc::new(Source::new(key.clone(), self.config.limits, State::Listening, message));
+        let source = Arc::new(Source::new(
+            key.clone(),
+            self.config.limits,
+            State::Listening,
+            message,
+        ));
         self.sources().insert(key, source.clone());
-        self.listen_ports.lock().unwrap_or_else(|e| e.into_inner()).push(port);
+        self.listen_ports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(port);
         source
     }
 
     /// Which source a subscription means, or why it may not have it.
-    pub fn resolve(&self, host: Option<&str>, port: u16, mode: Mode) -> Result<SourceKey, ErrorFrame> {
+    pub fn resolve(
+        &self,
+        host: Option<&str>,
+        port: u16,
+        mode: Mode,
+    ) -> Result<SourceKey, ErrorFrame> {
         let host = host.unwrap_or("localhost").trim().to_ascii_lowercase();
         let listening = self.listen_ports().contains(&port);
         let local = crate::config::is_loopback_host(&host);
@@ -512,10 +599,16 @@ impl Hub {
     pub fn open(self: &Arc<Self>, key: &SourceKey) -> Arc<Source> {
         let source = {
             let mut map = self.sources();
-            let source = map.entry(key.clone())
+            let source = map
+                .entry(key.clone())
                 .or_insert_with(|| {
                     let msg = format!("Connecting to {}:{}…", key.host, key.port);
-                    Arc::new(Source::new(key.clone(), self.config.limits, State::Connecting, msg))
+                    Arc::new(Source::new(
+                        key.clone(),
+                        self.config.limits,
+                        State::Connecting,
+                        msg,
+                    ))
                 })
                 .clone();
             // Under the map lock, so a linger timer cannot drop it now.
@@ -549,7 +642,10 @@ impl Hub {
             tokio::time::sleep(hub.config.linger).await;
             let mut map = hub.sources();
             if source.subscribers() == 0 && source.epoch() == epoch {
-                if map.get(&source.key).is_some_and(|s| Arc::ptr_eq(s, &source)) {
+                if map
+                    .get(&source.key)
+                    .is_some_and(|s| Arc::ptr_eq(s, &source))
+                {
                     map.remove(&source.key);
                 }
                 source.shut();

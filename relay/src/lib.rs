@@ -81,12 +81,18 @@ impl Drop for Relay {
 /// Bind every port and start serving. Fails (without serving anything) if
 /// the configuration is invalid or a port cannot be bound.
 pub async fn serve(config: Config) -> io::Result<Relay> {
-    config.validate().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let web = TcpListener::bind((config.bind, config.port)).await.map_err(|e| bind_error(config.port, e))?;
+    config
+        .validate()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let web = TcpListener::bind((config.bind, config.port))
+        .await
+        .map_err(|e| bind_error(config.port, e))?;
     let addr = web.local_addr()?;
     let mut listeners = Vec::new();
     for &p in &config.listen {
-        let l = TcpListener::bind((config.bind, p)).await.map_err(|e| bind_error(p, e))?;
+        let l = TcpListener::bind((config.bind, p))
+            .await
+            .map_err(|e| bind_error(p, e))?;
         listeners.push(l);
     }
 
@@ -122,7 +128,12 @@ pub async fn serve(config: Config) -> io::Result<Relay> {
             }
         }
     }));
-    Ok(Relay { addr, listen_addrs, hub, tasks })
+    Ok(Relay {
+        addr,
+        listen_addrs,
+        hub,
+        tasks,
+    })
 }
 
 fn bind_error(port: u16, e: io::Error) -> io::Error {

@@ -10,7 +10,9 @@
 pub enum Piece {
     Line(String),
     /// A line of `len` bytes (without its `\r\n`) was skipped.
-    TooLong { len: u64 },
+    TooLong {
+        len: u64,
+    },
 }
 
 pub struct LineSplitter {
@@ -26,7 +28,12 @@ pub struct LineSplitter {
 
 impl LineSplitter {
     pub fn new(max_line_bytes: usize) -> Self {
-        LineSplitter { max: max_line_bytes, partial: Vec::new(), skipping: None, skipped_cr: false }
+        LineSplitter {
+            max: max_line_bytes,
+            partial: Vec::new(),
+            skipping: None,
+            skipped_cr: false,
+        }
     }
 
     /// Split `buf`, appending what it completes to `out`.
@@ -82,7 +89,9 @@ impl LineSplitter {
 fn push_line(bytes: &[u8], max: usize, out: &mut Vec<Piece>) {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     if bytes.len() > max {
-        out.push(Piece::TooLong { len: bytes.len() as u64 });
+        out.push(Piece::TooLong {
+            len: bytes.len() as u64,
+        });
     } else {
         out.push(Piece::Line(String::from_utf8_lossy(bytes).into_owned()));
     }
@@ -117,7 +126,10 @@ mod tests {
     #[test]
     fn lines_split_across_reads_even_mid_character() {
         // "é" is 0xC3 0xA9; split between the two reads.
-        assert_eq!(split(100, &[b"h\xC3", b"\xA9llo\r", b"\nx\n"]), vec![line("héllo"), line("x")]);
+        assert_eq!(
+            split(100, &[b"h\xC3", b"\xA9llo\r", b"\nx\n"]),
+            vec![line("héllo"), line("x")]
+        );
     }
 
     #[test]
@@ -129,13 +141,22 @@ mod tests {
     fn too_long_lines_are_skipped_not_buffered() {
         let long = [b'x'; 25];
         let out = split(10, &[b"ok\n", &long[..12], &long[12..], b"\nafter\n"]);
-        assert_eq!(out, vec![line("ok"), Piece::TooLong { len: 25 }, line("after")]);
+        assert_eq!(
+            out,
+            vec![line("ok"), Piece::TooLong { len: 25 }, line("after")]
+        );
         // Exactly at the limit is fine, with or without \r.
         let out = split(3, &[b"abc\r\nabcd\nabc\n"]);
-        assert_eq!(out, vec![line("abc"), Piece::TooLong { len: 4 }, line("abc")]);
+        assert_eq!(
+            out,
+            vec![line("abc"), Piece::TooLong { len: 4 }, line("abc")]
+        );
         // A too-long line in a single read, and one cut off by end of stream.
         assert_eq!(split(3, &[b"abcdefg\n"]), vec![Piece::TooLong { len: 7 }]);
         assert_eq!(split(3, &[b"abcdefg"]), vec![Piece::TooLong { len: 7 }]);
-        assert_eq!(split(3, &[b"abcde", b"fg\r", b"\n"]), vec![Piece::TooLong { len: 7 }]);
+        assert_eq!(
+            split(3, &[b"abcde", b"fg\r", b"\n"]),
+            vec![Piece::TooLong { len: 7 }]
+        );
     }
 }

@@ -84,10 +84,16 @@ async fn main() -> ExitCode {
     };
     println!("streamlab relay: open {}", relay.url());
     if !static_dir.join("index.html").is_file() {
-        println!("  (no page in {}: build it, or pass --static DIR)", static_dir.display());
+        println!(
+            "  (no page in {}: build it, or pass --static DIR)",
+            static_dir.display()
+        );
     }
     for a in &relay.listen_addrs {
-        println!("  listening for lines on {a}: feed it with  nc localhost {}", a.port());
+        println!(
+            "  listening for lines on {a}: feed it with  nc localhost {}",
+            a.port()
+        );
     }
     println!("  scripts reading another port P: run  nc -lk P  and the page connects to it");
     tokio::select! {

@@ -59,7 +59,12 @@ where
         window_lines: hub.config.limits.window_lines,
     };
     let _ = ctrl_tx.send(welcome).await;
-    let reader = Reader { hub: hub.clone(), subs: subs.clone(), wake: wake.clone(), ctrl: ctrl_tx };
+    let reader = Reader {
+        hub: hub.clone(),
+        subs: subs.clone(),
+        wake: wake.clone(),
+        ctrl: ctrl_tx,
+    };
     tokio::select! {
         _ = reader.run(stream) => {}
         _ = write_loop(sink, &subs, &wake, ctrl_rx, &hub) => {}
@@ -82,12 +87,20 @@ struct Reader {
 impl Reader {
     async fn run<St>(&self, mut stream: St)
     where
-        St: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+        St: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+            + Unpin,
     {
         while let Some(msg) = stream.next().await {
             match msg {
                 Ok(Message::Text(text)) => self.handle(text.as_str()).await,
-                Ok(Message::Binary(_)) => self.error(ErrorCode::BadRequest, "Frames are JSON text, not binary.".into(), None).await,
+                Ok(Message::Binary(_)) => {
+                    self.error(
+                        ErrorCode::BadRequest,
+                        "Frames are JSON text, not binary.".into(),
+                        None,
+                    )
+                    .await
+                }
                 Ok(Message::Close(_)) | Err(_) => return,
                 Ok(_) => {} // ping/pong are answered by tungstenite
             }
@@ -95,43 +108,96 @@ impl Reader {
     }
 
     async fn error(&self, code: ErrorCode, message: String, id: Option<String>) {
-        let _ = self.ctrl.send(ServerMsg::Error(ErrorFrame { code, message, id, ..Default::default() })).await;
+        let _ = self
+            .ctrl
+            .send(ServerMsg::Error(ErrorFrame {
+                code,
+                message,
+                id,
+                ..Default::default()
+            }))
+            .await;
     }
 
     async fn handle(&self, text: &str) {
         let msg: ClientMsg = match serde_json::from_str(text) {
             Ok(m) => m,
-            Err(e) => return self.error(ErrorCode::BadRequest, format!("Could not read that frame: {e}"), None).await,
+            Err(e) => {
+                return self
+                    .error(
+                        ErrorCode::BadRequest,
+                        format!("Could not read that frame: {e}"),
+                        None,
+                    )
+                    .await
+            }
         };
         match msg {
-            ClientMsg::Subscribe { id, host, port, mode, from_seq, auto_ack } => {
+            ClientMsg::Subscribe {
+                id,
+                host,
+                port,
+                mode,
+                from_seq,
+                auto_ack,
+            } => {
                 let id = id.unwrap_or_else(|| port.to_string());
-                self.subscribe(id, host, port, mode.unwrap_or(Mode::Auto), from_seq, auto_ack).await;
+                self.subscribe(
+                    id,
+                    host,
+                    port,
+                    mode.unwrap_or(Mode::Auto),
+                    from_seq,
+                    auto_ack,
+                )
+                .await;
             }
             ClientMsg::Unsubscribe { id, port } => {
-                let Some(sub) = self.find(id, port).await else { return };
+                let Some(sub) = self.find(id, port).await else {
+                    return;
+                };
                 self.subs.lock().remove(&sub.id);
                 sub.source.detach(sub.sub_id);
                 self.hub.release(&sub.source);
-                let _ = self.ctrl.send(ServerMsg::Unsubscribed { id: sub.id.clone() }).await;
+                let _ = self
+                    .ctrl
+                    .send(ServerMsg::Unsubscribed { id: sub.id.clone() })
+                    .await;
             }
             ClientMsg::Ack { id, port, seq } => {
-                let Some(sub) = self.find(id, port).await else { return };
+                let Some(sub) = self.find(id, port).await else {
+                    return;
+                };
                 sub.source.ack(sub.sub_id, seq);
             }
             ClientMsg::Retry { id, port } => {
-                let Some(sub) = self.find(id, port).await else { return };
+                let Some(sub) = self.find(id, port).await else {
+                    return;
+                };
                 if sub.mode == Mode::Connect {
                     self.hub.connect(&sub.source);
                 }
             }
             ClientMsg::Stats {} => {
-                let _ = self.ctrl.send(ServerMsg::Stats { sources: self.hub.stats() }).await;
+                let _ = self
+                    .ctrl
+                    .send(ServerMsg::Stats {
+                        sources: self.hub.stats(),
+                    })
+                    .await;
             }
         }
     }
 
-    async fn subscribe(&self, id: String, host: Option<String>, port: u16, mode: Mode, from_seq: Option<u64>, auto_ack: bool) {
+    async fn subscribe(
+        &self,
+        id: String,
+        host: Option<String>,
+        port: u16,
+        mode: Mode,
+        from_seq: Option<u64>,
+        auto_ack: bool,
+    ) {
         let key = match self.hub.resolve(host.as_deref(), port, mode) {
             Ok(k) => k,
             Err(mut e) => {
@@ -148,7 +214,9 @@ impl Reader {
         }
         if self.subs.lock().len() >= MAX_SUBSCRIPTIONS {
             let msg = format!("At most {MAX_SUBSCRIPTIONS} subscriptions per connection.");
-            return self.error(ErrorCode::TooManySubscriptions, msg, Some(id)).await;
+            return self
+                .error(ErrorCode::TooManySubscriptions, msg, Some(id))
+                .await;
         }
         let source = self.hub.open(&key);
         let (sub_id, first_seq) = source.attach(from_seq, self.wake.clone());
@@ -170,21 +238,32 @@ impl Reader {
     /// The subscription an ack/retry/unsubscribe names, by id or port.
     async fn find(&self, id: Option<String>, port: Option<u16>) -> Option<Arc<Sub>> {
         let Some(id) = id.or(port.map(|p| p.to_string())) else {
-            self.error(ErrorCode::BadRequest, "Name the subscription with \"id\" (or \"port\").".into(), None).await;
+            self.error(
+                ErrorCode::BadRequest,
+                "Name the subscription with \"id\" (or \"port\").".into(),
+                None,
+            )
+            .await;
             return None;
         };
         let found = self.subs.lock().get(&id).cloned();
         if found.is_none() {
             let msg = format!("No subscription {id:?} on this connection.");
-            self.error(ErrorCode::UnknownSubscription, msg, Some(id)).await;
+            self.error(ErrorCode::UnknownSubscription, msg, Some(id))
+                .await;
         }
         found
     }
 }
 
 /// Send control frames and, round-robin, each subscription's next items.
-async fn write_loop<Si>(mut sink: Si, subs: &Subs, wake: &Notify, mut ctrl: mpsc::Receiver<ServerMsg>, hub: &Hub)
-where
+async fn write_loop<Si>(
+    mut sink: Si,
+    subs: &Subs,
+    wake: &Notify,
+    mut ctrl: mpsc::Receiver<ServerMsg>,
+    hub: &Hub,
+) where
     Si: futures_util::Sink<Message> + Unpin,
 {
     loop {
@@ -234,7 +313,10 @@ where
     }
 }
 
-async fn send<Si: futures_util::Sink<Message> + Unpin>(sink: &mut Si, m: &ServerMsg) -> Result<(), ()> {
+async fn send<Si: futures_util::Sink<Message> + Unpin>(
+    sink: &mut Si,
+    m: &ServerMsg,
+) -> Result<(), ()> {
     let text = serde_json::to_string(m).map_err(|_| ())?;
     sink.send(Message::text(text)).await.map_err(|_| ())
 }

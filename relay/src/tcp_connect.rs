@@ -25,7 +25,10 @@ pub async fn run(source: Arc<Source>) {
     };
     let stream = match tokio::time::timeout(CONNECT_TIMEOUT, dial(&host, port)).await {
         Err(_) => {
-            let msg = format!("Connecting to {host}:{port} timed out after {} s. {hint}", CONNECT_TIMEOUT.as_secs());
+            let msg = format!(
+                "Connecting to {host}:{port} timed out after {} s. {hint}",
+                CONNECT_TIMEOUT.as_secs()
+            );
             return source.end_connect(State::Error, msg);
         }
         Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
@@ -38,7 +41,10 @@ pub async fn run(source: Arc<Source>) {
         }
         Ok(Ok(s)) => s,
     };
-    source.set_status(State::Connected, format!("Connected to {host}:{port}. Lines typed into nc -lk {port} arrive here."));
+    source.set_status(
+        State::Connected,
+        format!("Connected to {host}:{port}. Lines typed into nc -lk {port} arrive here."),
+    );
     match source.read_from(stream).await {
         Ok(()) => source.end_connect(
             State::Closed,

@@ -25,7 +25,10 @@ pub async fn run(listener: TcpListener, source: Arc<Source>) {
         let source = source.clone();
         tokio::spawn(async move {
             let n = source.add_writer(1);
-            source.set_status(State::Listening, format!("A writer connected to port {port} from {peer} ({n} connected)."));
+            source.set_status(
+                State::Listening,
+                format!("A writer connected to port {port} from {peer} ({n} connected)."),
+            );
             let result = source.read_from(stream).await;
             let n = source.add_writer(-1);
             let how = match result {

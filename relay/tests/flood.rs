@@ -24,10 +24,16 @@ async fn a_million_lines_with_flat_memory() {
         window_lines: 1024,
         ..Limits::default()
     };
-    let r = relay(Config { listen: vec![0], limits, ..Config::default() }).await;
+    let r = relay(Config {
+        listen: vec![0],
+        limits,
+        ..Config::default()
+    })
+    .await;
     let port = listen_port(&r, 0);
     let mut page = page(&r).await;
-    page.subscribe(json!({"op": "subscribe", "id": "s", "port": port})).await;
+    page.subscribe(json!({"op": "subscribe", "id": "s", "port": port}))
+        .await;
 
     // 20 bytes a line, 20 MB in all: more than loopback socket buffers
     // hold, so the writer must be seen waiting.
@@ -52,10 +58,16 @@ async fn a_million_lines_with_flat_memory() {
     // The page is busy at first: the relay fills its buffer and stops reading.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let held = written.load(Ordering::Relaxed);
-    assert!(held < total_bytes, "the writer was held back ({held} of {total_bytes} bytes written)");
+    assert!(
+        held < total_bytes,
+        "the writer was held back ({held} of {total_bytes} bytes written)"
+    );
     let st = r.stats()[0].clone();
     assert!(st.stalls > 0, "the relay paused reading: {st:?}");
-    assert_eq!(st.buffered_lines, limits.buffer_lines.min(limits.buffer_bytes / 20));
+    assert_eq!(
+        st.buffered_lines,
+        limits.buffer_lines.min(limits.buffer_bytes / 20)
+    );
 
     // Then it reads slowly, acking each batch, and checks every line.
     let mut next = 0u64;
@@ -66,17 +78,26 @@ async fn a_million_lines_with_flat_memory() {
             assert_ne!(v["op"], "error", "{v}");
             continue;
         }
-        assert_eq!(v["first_seq"].as_u64().unwrap(), next + 1, "no line lost or repeated");
+        assert_eq!(
+            v["first_seq"].as_u64().unwrap(),
+            next + 1,
+            "no line lost or repeated"
+        );
         for l in v["lines"].as_array().unwrap() {
             assert_eq!(l.as_str().unwrap(), format!("line {next:012} .."));
             next += 1;
         }
-        page.send(json!({"op": "ack", "id": "s", "seq": next})).await;
+        page.send(json!({"op": "ack", "id": "s", "seq": next}))
+            .await;
         frames += 1;
         if frames.is_multiple_of(100) {
             tokio::time::sleep(Duration::from_millis(2)).await;
             let st = &r.stats()[0];
-            assert!(st.buffered_lines <= limits.buffer_lines && st.buffered_bytes <= limits.buffer_bytes, "{st:?}");
+            assert!(
+                st.buffered_lines <= limits.buffer_lines
+                    && st.buffered_bytes <= limits.buffer_bytes,
+                "{st:?}"
+            );
         }
     }
     writer.await.unwrap();
@@ -84,5 +105,8 @@ async fn a_million_lines_with_flat_memory() {
     assert_eq!(st.next_seq, LINES + 1);
     assert!(st.max_buffered_lines <= limits.buffer_lines, "{st:?}");
     assert!(st.max_buffered_bytes <= limits.buffer_bytes, "{st:?}");
-    eprintln!("flood: {frames} frames, {} writer stalls, peak {} lines / {} bytes held", st.stalls, st.max_buffered_lines, st.max_buffered_bytes);
+    eprintln!(
+        "flood: {frames} frames, {} writer stalls, peak {} lines / {} bytes held",
+        st.stalls, st.max_buffered_lines, st.max_buffered_bytes
+    );
 }

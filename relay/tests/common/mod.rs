@@ -21,7 +21,12 @@ pub async fn relay(config: Config) -> Relay {
 
 /// A relay with `n` listen ports (ephemeral) and otherwise defaults.
 pub async fn relay_listening(n: usize) -> Relay {
-    relay(Config { listen: vec![0; n], static_dir: "/nonexistent".into(), ..Config::default() }).await
+    relay(Config {
+        listen: vec![0; n],
+        static_dir: "/nonexistent".into(),
+        ..Config::default()
+    })
+    .await
 }
 
 pub fn listen_port(r: &Relay, i: usize) -> u16 {
@@ -34,15 +39,29 @@ pub struct Page {
 
 /// A page loaded from the relay itself (its own Origin).
 pub async fn page(r: &Relay) -> Page {
-    page_with(r.addr, "", Some(&format!("http://127.0.0.1:{}", r.addr.port()))).await.expect("page connects")
+    page_with(
+        r.addr,
+        "",
+        Some(&format!("http://127.0.0.1:{}", r.addr.port())),
+    )
+    .await
+    .expect("page connects")
 }
 
-pub async fn page_with(addr: SocketAddr, query: &str, origin: Option<&str>) -> Result<Page, tokio_tungstenite::tungstenite::Error> {
-    let mut req = format!("ws://{addr}/ws{query}").into_client_request().unwrap();
+pub async fn page_with(
+    addr: SocketAddr,
+    query: &str,
+    origin: Option<&str>,
+) -> Result<Page, tokio_tungstenite::tungstenite::Error> {
+    let mut req = format!("ws://{addr}/ws{query}")
+        .into_client_request()
+        .unwrap();
     if let Some(o) = origin {
         req.headers_mut().insert("Origin", o.parse().unwrap());
     }
-    let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req)).await.expect("handshake in time")?;
+    let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req))
+        .await
+        .expect("handshake in time")?;
     let mut p = Page { ws };
     let w = p.recv().await;
     assert_eq!(w["op"], "welcome", "{w}");
@@ -51,7 +70,10 @@ pub async fn page_with(addr: SocketAddr, query: &str, origin: Option<&str>) -> R
 
 impl Page {
     pub async fn send(&mut self, v: Value) {
-        self.ws.send(Message::text(v.to_string())).await.expect("send");
+        self.ws
+            .send(Message::text(v.to_string()))
+            .await
+            .expect("send");
     }
 
     pub async fn recv(&mut self) -> Value {
@@ -74,7 +96,10 @@ impl Page {
             if pred(&v) {
                 return v;
             }
-            assert!(v["op"] != "error" || what.contains("error"), "while waiting for {what}: {v}");
+            assert!(
+                v["op"] != "error" || what.contains("error"),
+                "while waiting for {what}: {v}"
+            );
         }
     }
 
@@ -84,8 +109,10 @@ impl Page {
     }
 
     pub async fn status(&mut self, id: &str, state: &str) -> Value {
-        self.expect(&format!("status {state}"), |v| v["op"] == "status" && v["id"] == id && v["state"] == state)
-            .await
+        self.expect(&format!("status {state}"), |v| {
+            v["op"] == "status" && v["id"] == id && v["state"] == state
+        })
+        .await
     }
 
     /// Collect `n` lines of subscription `id` (acking each batch), checking
@@ -139,7 +166,9 @@ pub fn texts(lines: &[(u64, String)]) -> Vec<&str> {
 
 /// An `nc localhost P` writer.
 pub async fn nc(port: u16) -> TcpStream {
-    TcpStream::connect(("127.0.0.1", port)).await.expect("nc connects")
+    TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("nc connects")
 }
 
 pub async fn write(s: &mut TcpStream, bytes: impl AsRef<[u8]>) {
@@ -151,15 +180,24 @@ pub async fn http(addr: SocketAddr, request: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(request.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
-    tokio::time::timeout(WAIT, s.read_to_end(&mut buf)).await.expect("response in time").unwrap();
+    tokio::time::timeout(WAIT, s.read_to_end(&mut buf))
+        .await
+        .expect("response in time")
+        .unwrap();
     let text = String::from_utf8_lossy(&buf).into_owned();
-    let code = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let code = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     (code, text)
 }
 
 /// The status code a WebSocket handshake on `/ws{query}` gets.
 pub async fn ws_status(addr: SocketAddr, query: &str, origin: Option<&str>) -> u16 {
-    let origin = origin.map(|o| format!("Origin: {o}\r\n")).unwrap_or_default();
+    let origin = origin
+        .map(|o| format!("Origin: {o}\r\n"))
+        .unwrap_or_default();
     let req = format!(
         "GET /ws{query} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{origin}\r\n"
@@ -167,7 +205,13 @@ pub async fn ws_status(addr: SocketAddr, query: &str, origin: Option<&str>) -> u
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(req.as_bytes()).await.unwrap();
     let mut buf = [0u8; 512];
-    let n = tokio::time::timeout(WAIT, s.read(&mut buf)).await.unwrap().unwrap();
+    let n = tokio::time::timeout(WAIT, s.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
     let text = String::from_utf8_lossy(&buf[..n]);
-    text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    text.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }
