@@ -11,3 +11,8 @@ pub mod zone;
 
 pub use error::{EngineError, ErrorKind, Result, Span};
 pub use zone::SessionZone;
+pub mod datetime;
+pub mod eval;
+pub mod interval;
+pub mod plan;
+pub mod exec;

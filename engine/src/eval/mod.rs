@@ -1,0 +1,167 @@
+//! Evaluates resolved expressions over Arrow batches, column at a time,
+//! with Spark 4's ANSI semantics (overflow, bad casts and bad indexes stop
+//! the query with Spark's error class).
+
+pub mod arith;
+pub mod cast;
+pub mod scalar;
+
+use std::sync::Arc;
+
+use arrow::array::*;
+use arrow::compute::kernels::{boolean, cmp, zip::zip};
+use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
+
+use crate::error::Result;
+use crate::plan::expr::{BinaryOp, Lit, PExpr, PKind};
+use crate::zone::SessionZone;
+
+/// What evaluation needs besides the batch: the session zone and the
+/// batch's "now" (for `current_timestamp()`), both from the host.
+#[derive(Clone, Debug, Default)]
+pub struct EvalCtx {
+    pub zone: SessionZone,
+    pub now_micros: i64,
+}
+
+/// Evaluates `e` over every row of `batch`.
+pub fn eval(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx) -> Result<ArrayRef> {
+    let n = batch.num_rows();
+    Ok(match &e.kind {
+        PKind::Column(i) => batch.column(*i).clone(),
+        PKind::Literal(l) => literal_array(l, &e.ty, n, ctx)?,
+        PKind::Not(x) => {
+            let v = eval(x, batch, ctx)?;
+            Arc::new(boolean::not(as_bool(&v)?)?)
+        }
+        PKind::Negate(x) => arith::negate(&eval(x, batch, ctx)?)?,
+        PKind::IsNull(x) => Arc::new(arrow::compute::is_null(&eval(x, batch, ctx)?)?),
+        PKind::IsNotNull(x) => Arc::new(arrow::compute::is_not_null(&eval(x, batch, ctx)?)?),
+        PKind::Binary(op, l, r) => {
+            let lv = eval(l, batch, ctx)?;
+            let rv = eval(r, batch, ctx)?;
+            binary(*op, &lv, &rv, &e.ty)?
+        }
+        PKind::Cast { expr, try_ } => {
+            let v = eval(expr, batch, ctx)?;
+            cast::cast(&v, &e.ty, *try_, ctx)?
+        }
+        PKind::Case { branches, otherwise } => {
+            let mut result = match otherwise {
+                Some(o) => eval(o, batch, ctx)?,
+                None => new_null_array(&e.ty, n),
+            };
+            for (c, v) in branches.iter().rev() {
+                let mask = definite(as_bool(&eval(c, batch, ctx)?)?);
+                let value = eval(v, batch, ctx)?;
+                result = zip(&mask, &value, &result)?;
+            }
+            result
+        }
+        PKind::In { expr, list } => {
+            let v = eval(expr, batch, ctx)?;
+            let mut acc: Option<BooleanArray> = None;
+            for item in list {
+                let iv = eval(item, batch, ctx)?;
+                let eq = cmp::eq(&v, &iv)?;
+                acc = Some(match acc {
+                    None => eq,
+                    Some(a) => boolean::or_kleene(&a, &eq)?,
+                });
+            }
+            Arc::new(acc.unwrap_or_else(|| BooleanArray::from(vec![false; n])))
+        }
+        PKind::Like { expr, pattern, kind, negated } => {
+            let v = eval(expr, batch, ctx)?;
+            let p = eval(pattern, batch, ctx)?;
+            let out = scalar::like(&v, &p, *kind)?;
+            if *negated {
+                Arc::new(boolean::not(&out)?)
+            } else {
+                Arc::new(out)
+            }
+        }
+        PKind::Scalar { func, args } => {
+            let vals: Vec<ArrayRef> = args.iter().map(|a| eval(a, batch, ctx)).collect::<Result<_>>()?;
+            scalar::call(*func, &vals, args, &e.ty, n, ctx)?
+        }
+        PKind::GetField(x, i) => {
+            let v = eval(x, batch, ctx)?;
+            match v.as_any().downcast_ref::<StructArray>() {
+                Some(s) => {
+                    let field = s.column(*i).clone();
+                    // A null struct has null fields.
+                    match s.nulls() {
+                        Some(nulls) if nulls.null_count() > 0 => {
+                            let mask = BooleanArray::new(nulls.inner().clone(), None);
+                            zip(&mask, &field, &new_null_array(field.data_type(), field.len()))?
+                        }
+                        _ => field,
+                    }
+                }
+                None => new_null_array(&e.ty, n),
+            }
+        }
+    })
+}
+
+/// Evaluates a predicate to a filter mask where NULL counts as false.
+pub fn eval_predicate(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx) -> Result<BooleanArray> {
+    let v = eval(e, batch, ctx)?;
+    Ok(definite(as_bool(&v)?))
+}
+
+/// NULL becomes false.
+pub fn definite(b: &BooleanArray) -> BooleanArray {
+    match b.nulls() {
+        Some(n) if n.null_count() > 0 => {
+            let values = b.values() & n.inner();
+            BooleanArray::new(values, None)
+        }
+        _ => b.clone(),
+    }
+}
+
+pub fn as_bool(a: &ArrayRef) -> Result<&BooleanArray> {
+    a.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
+        crate::error::EngineError::execution("INTERNAL_ERROR", format!("expected a boolean column, got {}", a.data_type()), "XX000")
+    })
+}
+
+fn binary(op: BinaryOp, l: &ArrayRef, r: &ArrayRef, ty: &DataType) -> Result<ArrayRef> {
+    use BinaryOp::*;
+    Ok(match op {
+        And => Arc::new(boolean::and_kleene(as_bool(l)?, as_bool(r)?)?),
+        Or => Arc::new(boolean::or_kleene(as_bool(l)?, as_bool(r)?)?),
+        Eq => Arc::new(cmp::eq(l, r)?),
+        NotEq => Arc::new(cmp::neq(l, r)?),
+        Lt => Arc::new(cmp::lt(l, r)?),
+        LtEq => Arc::new(cmp::lt_eq(l, r)?),
+        Gt => Arc::new(cmp::gt(l, r)?),
+        GtEq => Arc::new(cmp::gt_eq(l, r)?),
+        EqNullSafe => Arc::new(cmp::not_distinct(l, r)?),
+        _ => arith::arith(op, l, r, ty)?,
+    })
+}
+
+/// A literal repeated `n` times.
+pub fn literal_array(l: &Lit, ty: &DataType, n: usize, ctx: &EvalCtx) -> Result<ArrayRef> {
+    let base: ArrayRef = match l {
+        Lit::Null => return Ok(new_null_array(ty, n)),
+        Lit::Bool(b) => Arc::new(BooleanArray::from(vec![*b; n])),
+        Lit::Int(v) => Arc::new(Int32Array::from_value(*v, n)),
+        Lit::Long(v) => Arc::new(Int64Array::from_value(*v, n)),
+        Lit::Double(v) => Arc::new(Float64Array::from_value(*v, n)),
+        Lit::Str(s) => Arc::new(StringArray::from_iter_values(std::iter::repeat(s.as_str()).take(n))),
+        Lit::Decimal(v, p, s) => Arc::new(Decimal128Array::from_value(*v, n).with_precision_and_scale(*p, *s)?),
+        Lit::Date(d) => Arc::new(Date32Array::from_value(*d, n)),
+        Lit::Timestamp(t) => Arc::new(TimestampMicrosecondArray::from_value(*t, n).with_timezone("UTC")),
+        Lit::Interval(m, _) => Arc::new(DurationMicrosecondArray::from_value(*m, n)),
+    };
+    if base.data_type() == ty {
+        Ok(base)
+    } else {
+        cast::cast(&base, ty, false, ctx)
+    }
+}

@@ -1,0 +1,985 @@
+//! Scalar functions: strings, arrays, maps, structs, dates and numbers.
+
+use std::sync::Arc;
+
+use arrow::array::*;
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::*;
+use chrono::{Datelike, NaiveDate, Timelike};
+
+use super::EvalCtx;
+use crate::error::{EngineError, Result};
+use crate::plan::expr::{LikeKind, PExpr};
+use crate::plan::functions::ScalarFn;
+
+fn strs(a: &ArrayRef) -> Result<&StringArray> {
+    a.as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| EngineError::execution("INTERNAL_ERROR", format!("expected strings, got {}", a.data_type()), "XX000"))
+}
+
+fn ints(a: &ArrayRef) -> Result<&Int32Array> {
+    a.as_any()
+        .downcast_ref::<Int32Array>()
+        .ok_or_else(|| EngineError::execution("INTERNAL_ERROR", format!("expected ints, got {}", a.data_type()), "XX000"))
+}
+
+fn dates(a: &ArrayRef) -> Result<&Date32Array> {
+    a.as_any()
+        .downcast_ref::<Date32Array>()
+        .ok_or_else(|| EngineError::execution("INTERNAL_ERROR", format!("expected dates, got {}", a.data_type()), "XX000"))
+}
+
+fn opt_str(a: &StringArray, i: usize) -> Option<&str> {
+    if a.is_null(i) { None } else { Some(a.value(i)) }
+}
+
+fn opt_int(a: &Int32Array, i: usize) -> Option<i32> {
+    if a.is_null(i) { None } else { Some(a.value(i)) }
+}
+
+/// Builds a string column from a per-row function.
+fn map_str(n: usize, mut f: impl FnMut(usize) -> Option<String>) -> ArrayRef {
+    let mut b = StringBuilder::with_capacity(n, n * 8);
+    for i in 0..n {
+        match f(i) {
+            Some(s) => b.append_value(s),
+            None => b.append_null(),
+        }
+    }
+    Arc::new(b.finish())
+}
+
+fn map_str1(a: &ArrayRef, f: impl Fn(&str) -> String) -> Result<ArrayRef> {
+    let s = strs(a)?;
+    let mut b = StringBuilder::with_capacity(s.len(), s.value_data().len());
+    for v in s.iter() {
+        match v {
+            Some(v) => b.append_value(f(v)),
+            None => b.append_null(),
+        }
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+fn map_int(n: usize, f: impl Fn(usize) -> Option<i32>) -> ArrayRef {
+    Arc::new((0..n).map(f).collect::<Int32Array>())
+}
+
+fn map_bool(n: usize, f: impl Fn(usize) -> Option<bool>) -> ArrayRef {
+    Arc::new((0..n).map(f).collect::<BooleanArray>())
+}
+
+/// Compiles a Java-style regular expression, reporting Spark's error.
+pub fn regex(pattern: &str) -> Result<regex::Regex> {
+    regex::Regex::new(pattern).map_err(|e| {
+        EngineError::execution(
+            "INVALID_PARAMETER_VALUE.PATTERN",
+            format!("The value of parameter(s) `regexp` in `regexp` is invalid: '{pattern}' ({e}).", ),
+            "22023",
+        )
+    })
+}
+
+/// Caches the last compiled pattern: patterns are nearly always literals.
+struct RegexCache {
+    last: Option<(String, regex::Regex)>,
+}
+
+impl RegexCache {
+    fn get(&mut self, p: &str) -> Result<&regex::Regex> {
+        if self.last.as_ref().map(|(k, _)| k.as_str()) != Some(p) {
+            self.last = Some((p.to_string(), regex(p)?));
+        }
+        Ok(&self.last.as_ref().expect("just set").1)
+    }
+}
+
+/// Java's `String.split(regex, limit)` as Spark's `split` uses it.
+pub fn java_split<'a>(s: &'a str, re: &regex::Regex, pattern_empty: bool, limit: i32) -> Vec<&'a str> {
+    if pattern_empty && !s.is_empty() {
+        let chars: Vec<(usize, char)> = s.char_indices().collect();
+        let n = if limit <= 0 || limit as usize > chars.len() { chars.len() } else { limit as usize };
+        let mut out = Vec::with_capacity(n);
+        for k in 0..n - 1 {
+            out.push(&s[chars[k].0..chars[k + 1].0]);
+        }
+        out.push(&s[chars[n - 1].0..]);
+        return out;
+    }
+    let mut out = Vec::new();
+    let mut index = 0;
+    for m in re.find_iter(s) {
+        if limit > 0 && out.len() == limit as usize - 1 {
+            break;
+        }
+        if m.end() == 0 {
+            continue; // no leading empty string for a zero-width match at 0
+        }
+        out.push(&s[index..m.start()]);
+        index = m.end();
+    }
+    if index == 0 && out.is_empty() {
+        return vec![s];
+    }
+    out.push(&s[index..]);
+    if limit == 0 {
+        while out.last() == Some(&"") {
+            out.pop();
+        }
+    }
+    out
+}
+
+fn string_list(rows: impl Iterator<Item = Option<Vec<String>>>) -> ArrayRef {
+    let mut b = ListBuilder::new(StringBuilder::new()).with_field(Field::new("element", DataType::Utf8, true));
+    for r in rows {
+        match r {
+            Some(items) => {
+                for it in items {
+                    b.values().append_value(it);
+                }
+                b.append(true);
+            }
+            None => b.append(false),
+        }
+    }
+    Arc::new(b.finish())
+}
+
+fn invalid_index(index: i64, len: usize) -> EngineError {
+    EngineError::execution(
+        "INVALID_ARRAY_INDEX",
+        format!("The index {index} is out of bounds. The array has {len} elements. Use the SQL function `get()` to tolerate accessing element at invalid index and return NULL instead."),
+        "22003",
+    )
+}
+
+fn invalid_element_at(index: i64, len: usize) -> EngineError {
+    EngineError::execution(
+        "INVALID_ARRAY_INDEX_IN_ELEMENT_AT",
+        format!("The index {index} is out of bounds. The array has {len} elements. Use `try_element_at` to tolerate accessing element at invalid index and return NULL instead."),
+        "22003",
+    )
+}
+
+/// Java's `Character.toUpperCase` on a string (Spark's initcap).
+fn initcap(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = c == ' ';
+    }
+    out
+}
+
+fn pad(s: &str, len: i32, p: &str, left: bool) -> String {
+    let len = len.max(0) as usize;
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() >= len {
+        return chars[..len].iter().collect();
+    }
+    let pchars: Vec<char> = p.chars().collect();
+    if pchars.is_empty() {
+        return s.to_string();
+    }
+    let fill: String = pchars.iter().cycle().take(len - chars.len()).collect();
+    if left { fill + s } else { format!("{s}{fill}") }
+}
+
+/// Spark's substring: 1-based, 0 acts as 1, negative counts from the end.
+fn substring(s: &str, pos: i32, len: i32) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len() as i64;
+    let (pos, len) = (pos as i64, len as i64);
+    let start = if pos > 0 { pos - 1 } else if pos < 0 { n + pos } else { 0 };
+    let end = if len < 0 { start } else { start.saturating_add(len) };
+    let (s0, e0) = (start.max(0), end.min(n));
+    if s0 >= e0 {
+        return String::new();
+    }
+    chars[s0 as usize..e0 as usize].iter().collect()
+}
+
+fn date_of(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days as i64))
+}
+
+fn days_of(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+pub fn like(v: &ArrayRef, p: &ArrayRef, kind: LikeKind) -> Result<BooleanArray> {
+    let v = strs(v)?;
+    let p = strs(p)?;
+    let mut cache = RegexCache { last: None };
+    let mut out = BooleanBuilder::with_capacity(v.len());
+    for i in 0..v.len() {
+        match (opt_str(v, i), opt_str(p, i)) {
+            (Some(s), Some(pat)) => {
+                let re_text = match kind {
+                    LikeKind::RLike => pat.to_string(),
+                    LikeKind::Like => like_to_regex(pat, false),
+                    LikeKind::ILike => like_to_regex(pat, true),
+                };
+                let re = cache.get(&re_text)?;
+                out.append_value(re.is_match(s));
+            }
+            _ => out.append_null(),
+        }
+    }
+    Ok(out.finish())
+}
+
+/// SQL LIKE pattern (`%`, `_`, `\` escape) as an anchored regex.
+fn like_to_regex(p: &str, ci: bool) -> String {
+    let mut re = String::from(if ci { "(?is)^" } else { "(?s)^" });
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n) => re.push_str(&regex::escape(&n.to_string())),
+                None => re.push_str("\\\\"),
+            },
+            '%' => re.push_str(".*"),
+            '_' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    re
+}
+
+fn round_half_up(v: f64, scale: i32) -> f64 {
+    if !v.is_finite() {
+        return v;
+    }
+    // Spark rounds the decimal value of the double, half up.
+    let text = format!("{v:e}");
+    let _ = text;
+    let factor = 10f64.powi(scale);
+    let shifted = v * factor;
+    if !shifted.is_finite() {
+        return v;
+    }
+    // Use the shortest decimal representation to avoid binary artefacts
+    // (2.675 is 2.67499999... in binary, but Spark's BigDecimal(double.toString) sees 2.675).
+    let repr = crate::display::java_double_to_string(v);
+    if let Ok(d) = bigdecimal_round(&repr, scale) {
+        return d;
+    }
+    shifted.round() / factor
+}
+
+/// Rounds a decimal string half up to `scale` digits, as BigDecimal does.
+fn bigdecimal_round(text: &str, scale: i32) -> std::result::Result<f64, ()> {
+    let (mantissa, exp) = match text.find('E') {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().map_err(|_| ())?),
+        None => (text, 0),
+    };
+    let neg = mantissa.starts_with('-');
+    let m = mantissa.trim_start_matches('-');
+    let (int, frac) = m.split_once('.').unwrap_or((m, ""));
+    let digits = format!("{int}{frac}");
+    let point = int.len() as i32 + exp; // digits before the decimal point
+    let keep = point + scale; // digits to keep
+    if keep < 0 {
+        return Ok(0.0);
+    }
+    let digits_b = digits.as_bytes();
+    let mut kept: Vec<u8> = digits_b.iter().take(keep as usize).map(|d| d - b'0').collect();
+    while (kept.len() as i32) < keep {
+        kept.push(0);
+    }
+    let next = digits_b.get(keep as usize).map(|d| d - b'0').unwrap_or(0);
+    let mut value: i128 = 0;
+    for d in &kept {
+        value = value.checked_mul(10).ok_or(())? + *d as i128;
+    }
+    if next >= 5 {
+        value += 1;
+    }
+    let text = format!("{}{}e{}", if neg { "-" } else { "" }, value, point - keep);
+    text.parse::<f64>().map_err(|_| ())
+}
+
+pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: usize, ctx: &EvalCtx) -> Result<ArrayRef> {
+    use ScalarFn as F;
+    let _ = args;
+    Ok(match func {
+        F::Length => {
+            let s = strs(&a[0])?;
+            map_int(n, |i| opt_str(s, i).map(|v| v.chars().count() as i32))
+        }
+        F::Upper => map_str1(&a[0], |v| v.to_uppercase())?,
+        F::Lower => map_str1(&a[0], |v| v.to_lowercase())?,
+        F::Trim | F::LTrim | F::RTrim => {
+            let s = strs(&a[0])?;
+            let set = a.get(1).map(strs).transpose()?;
+            map_str(n, |i| {
+                let v = opt_str(s, i)?;
+                let chars: Option<Vec<char>> = match set {
+                    Some(set) => Some(opt_str(set, i)?.chars().collect()),
+                    None => None,
+                };
+                let is_trim = |c: char| match &chars {
+                    Some(cs) => cs.contains(&c),
+                    None => c == ' ',
+                };
+                Some(match func {
+                    F::Trim => v.trim_matches(is_trim),
+                    F::LTrim => v.trim_start_matches(is_trim),
+                    _ => v.trim_end_matches(is_trim),
+                }
+                .to_string())
+            })
+        }
+        F::InitCap => map_str1(&a[0], initcap)?,
+        F::Reverse => match a[0].data_type() {
+            DataType::List(_) => {
+                let l = a[0].as_list::<i32>();
+                let mut idx = Vec::new();
+                let mut offsets = vec![0i32];
+                for i in 0..l.len() {
+                    let (s, e) = (l.value_offsets()[i], l.value_offsets()[i + 1]);
+                    for k in (s..e).rev() {
+                        idx.push(k as u32);
+                    }
+                    offsets.push(idx.len() as i32);
+                }
+                let values = arrow::compute::take(l.values(), &UInt32Array::from(idx), None)?;
+                let f = match ty {
+                    DataType::List(f) => f.clone(),
+                    _ => Arc::new(Field::new("element", values.data_type().clone(), true)),
+                };
+                Arc::new(ListArray::try_new(f, OffsetBuffer::new(offsets.into()), values, l.nulls().cloned())?)
+            }
+            _ => map_str1(&a[0], |v| v.chars().rev().collect())?,
+        },
+        F::Split => {
+            let s = strs(&a[0])?;
+            let p = strs(&a[1])?;
+            let lim = ints(&a[2])?;
+            let mut cache = RegexCache { last: None };
+            let mut rows = Vec::with_capacity(n);
+            for i in 0..n {
+                match (opt_str(s, i), opt_str(p, i), opt_int(lim, i)) {
+                    (Some(v), Some(pat), Some(l)) => {
+                        let re = cache.get(pat)?;
+                        rows.push(Some(java_split(v, re, pat.is_empty(), l).into_iter().map(str::to_string).collect()));
+                    }
+                    _ => rows.push(None),
+                }
+            }
+            string_list(rows.into_iter())
+        }
+        F::Size => match a[0].data_type() {
+            DataType::List(_) => {
+                let l = a[0].as_list::<i32>();
+                map_int(n, |i| Some(if l.is_null(i) { -1 } else { l.value_length(i) }))
+            }
+            DataType::Map(..) => {
+                let m = a[0].as_map();
+                map_int(n, |i| Some(if m.is_null(i) { -1 } else { m.value_length(i) }))
+            }
+            _ => map_int(n, |_| Some(-1)),
+        },
+        F::Concat => {
+            if matches!(ty, DataType::List(_)) {
+                return concat_lists(a, ty);
+            }
+            let cols: Vec<&StringArray> = a.iter().map(strs).collect::<Result<_>>()?;
+            map_str(n, |i| {
+                let mut out = String::new();
+                for c in &cols {
+                    out.push_str(opt_str(c, i)?);
+                }
+                Some(out)
+            })
+        }
+        F::ConcatWs => {
+            let sep = strs(&a[0])?;
+            map_str(n, |i| {
+                let sep = opt_str(sep, i)?;
+                let mut parts: Vec<String> = Vec::new();
+                for c in &a[1..] {
+                    match c.data_type() {
+                        DataType::List(_) => {
+                            let l = c.as_list::<i32>();
+                            if l.is_valid(i) {
+                                let v = l.value(i);
+                                if let Some(sv) = v.as_any().downcast_ref::<StringArray>() {
+                                    parts.extend(sv.iter().flatten().map(str::to_string));
+                                }
+                            }
+                        }
+                        _ => {
+                            if let Some(sv) = c.as_any().downcast_ref::<StringArray>() {
+                                if let Some(x) = opt_str(sv, i) {
+                                    parts.push(x.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+                Some(parts.join(sep))
+            })
+        }
+        F::Substring => {
+            let s = strs(&a[0])?;
+            let pos = ints(&a[1])?;
+            let len = a.get(2).map(ints).transpose()?;
+            map_str(n, |i| {
+                let l = match len {
+                    Some(l) => opt_int(l, i)?,
+                    None => i32::MAX,
+                };
+                Some(substring(opt_str(s, i)?, opt_int(pos, i)?, l))
+            })
+        }
+        F::Instr => {
+            let s = strs(&a[0])?;
+            let sub = strs(&a[1])?;
+            map_int(n, |i| {
+                let v = opt_str(s, i)?;
+                let needle = opt_str(sub, i)?;
+                Some(match v.find(needle) {
+                    Some(b) => v[..b].chars().count() as i32 + 1,
+                    None => 0,
+                })
+            })
+        }
+        F::LPad | F::RPad => {
+            let s = strs(&a[0])?;
+            let len = ints(&a[1])?;
+            let p = strs(&a[2])?;
+            map_str(n, |i| Some(pad(opt_str(s, i)?, opt_int(len, i)?, opt_str(p, i)?, func == F::LPad)))
+        }
+        F::RegexpReplace => {
+            let s = strs(&a[0])?;
+            let p = strs(&a[1])?;
+            let r = strs(&a[2])?;
+            let pos = ints(&a[3])?;
+            let mut cache = RegexCache { last: None };
+            let mut out = StringBuilder::with_capacity(n, n * 8);
+            for i in 0..n {
+                match (opt_str(s, i), opt_str(p, i), opt_str(r, i), opt_int(pos, i)) {
+                    (Some(v), Some(pat), Some(rep), Some(pos)) => {
+                        let re = cache.get(pat)?;
+                        let skip: usize = v.char_indices().nth((pos.max(1) - 1) as usize).map(|(b, _)| b).unwrap_or(v.len());
+                        let rep = java_replacement(rep);
+                        let replaced = re.replace_all(&v[skip..], rep.as_str());
+                        out.append_value(format!("{}{}", &v[..skip], replaced));
+                    }
+                    _ => out.append_null(),
+                }
+            }
+            Arc::new(out.finish())
+        }
+        F::RegexpExtract => {
+            let s = strs(&a[0])?;
+            let p = strs(&a[1])?;
+            let g = ints(&a[2])?;
+            let mut cache = RegexCache { last: None };
+            let mut out = StringBuilder::with_capacity(n, n * 8);
+            for i in 0..n {
+                match (opt_str(s, i), opt_str(p, i), opt_int(g, i)) {
+                    (Some(v), Some(pat), Some(g)) => {
+                        let re = cache.get(pat)?;
+                        if g < 0 || g as usize >= re.captures_len() {
+                            return Err(EngineError::execution(
+                                "INVALID_PARAMETER_VALUE.REGEX_GROUP_INDEX",
+                                format!("The value of parameter(s) `idx` in `regexp_extract` is invalid: Expects group index between 0 and {}, but got {g}.", re.captures_len() - 1),
+                                "22023",
+                            ));
+                        }
+                        let got = re.captures(v).and_then(|c| c.get(g as usize)).map(|m| m.as_str()).unwrap_or("");
+                        out.append_value(got);
+                    }
+                    _ => out.append_null(),
+                }
+            }
+            Arc::new(out.finish())
+        }
+        F::Round => {
+            let scale = ints(&a[1])?;
+            let sc = if scale.is_empty() || scale.is_null(0) { 0 } else { scale.value(0) };
+            match a[0].data_type() {
+                DataType::Float64 | DataType::Float32 => {
+                    let v = arrow::compute::cast(&a[0], &DataType::Float64)?;
+                    let v = v.as_primitive::<Float64Type>();
+                    let out: Float64Array = v.iter().map(|x| x.map(|x| round_half_up(x, sc))).collect();
+                    arrow::compute::cast(&(Arc::new(out) as ArrayRef), ty)?
+                }
+                DataType::Decimal128(_, s) => {
+                    let s = *s;
+                    let v = a[0].as_primitive::<Decimal128Type>();
+                    let (p2, s2) = match ty {
+                        DataType::Decimal128(p, s) => (*p, *s),
+                        _ => (38, 0),
+                    };
+                    let out: Decimal128Array = v.iter().map(|x| x.and_then(|x| super::arith::rescale(x, s, s2))).collect();
+                    Arc::new(out.with_precision_and_scale(p2, s2)?)
+                }
+                _ if sc >= 0 => a[0].clone(),
+                _ => {
+                    let v = arrow::compute::cast(&a[0], &DataType::Int64)?;
+                    let v = v.as_primitive::<Int64Type>();
+                    let f = 10i64.pow((-sc) as u32);
+                    let out: Int64Array = v.iter().map(|x| x.map(|x| ((x as f64 / f as f64).round() as i64) * f)).collect();
+                    arrow::compute::cast(&(Arc::new(out) as ArrayRef), ty)?
+                }
+            }
+        }
+        F::Abs => abs(&a[0])?,
+        F::Negative => super::arith::negate(&a[0])?,
+        F::Ceil | F::Floor => {
+            let up = func == F::Ceil;
+            match a[0].data_type() {
+                t if crate::types::is_integral(t) => arrow::compute::cast(&a[0], ty)?,
+                DataType::Decimal128(_, s) => {
+                    let d = 10i128.pow(*s as u32);
+                    let v = a[0].as_primitive::<Decimal128Type>();
+                    let out: Decimal128Array = v
+                        .iter()
+                        .map(|x| x.map(|x| {
+                            let q = x.div_euclid(d);
+                            if up && x.rem_euclid(d) != 0 { q + 1 } else { q }
+                        }))
+                        .collect();
+                    let (p, s2) = match ty { DataType::Decimal128(p, s) => (*p, *s), _ => (38, 0) };
+                    Arc::new(out.with_precision_and_scale(p, s2)?)
+                }
+                _ => {
+                    let v = arrow::compute::cast(&a[0], &DataType::Float64)?;
+                    let v = v.as_primitive::<Float64Type>();
+                    let out: Int64Array = v.iter().map(|x| x.map(|x| if up { x.ceil() as i64 } else { x.floor() as i64 })).collect();
+                    Arc::new(out)
+                }
+            }
+        }
+        F::Sqrt => {
+            let v = a[0].as_primitive::<Float64Type>();
+            Arc::new(v.iter().map(|x| x.map(f64::sqrt)).collect::<Float64Array>())
+        }
+        F::Pow => {
+            let x = a[0].as_primitive::<Float64Type>();
+            let y = a[1].as_primitive::<Float64Type>();
+            Arc::new(x.iter().zip(y.iter()).map(|(x, y)| Some(x?.powf(y?))).collect::<Float64Array>())
+        }
+        F::Coalesce => {
+            let mut result = a[0].clone();
+            for next in &a[1..] {
+                let mask = arrow::compute::is_not_null(&result)?;
+                result = arrow::compute::kernels::zip::zip(&mask, &result, next)?;
+            }
+            result
+        }
+        F::If => {
+            let mask = super::definite(super::as_bool(&a[0])?);
+            arrow::compute::kernels::zip::zip(&mask, &a[1], &a[2])?
+        }
+        F::MakeArray => {
+            let elem = match ty {
+                DataType::List(f) => f.clone(),
+                _ => Arc::new(Field::new("element", DataType::Null, true)),
+            };
+            if a.is_empty() {
+                let offsets = OffsetBuffer::<i32>::new(vec![0i32; n + 1].into());
+                return Ok(Arc::new(ListArray::try_new(elem.clone(), offsets, new_empty_array(elem.data_type()), None)?));
+            }
+            // Interleave: row i takes element k from a[k].
+            let k = a.len();
+            let refs: Vec<&dyn Array> = a.iter().map(|x| x.as_ref()).collect();
+            let indices: Vec<(usize, usize)> = (0..n).flat_map(|i| (0..k).map(move |c| (c, i))).collect();
+            let values = arrow::compute::interleave(&refs, &indices)?;
+            let offsets = OffsetBuffer::<i32>::new((0..=n).map(|i| (i * k) as i32).collect::<Vec<_>>().into());
+            Arc::new(ListArray::try_new(elem, offsets, values, None)?)
+        }
+        F::ArrayDistinct => {
+            let l = a[0].as_list::<i32>();
+            let values = l.values();
+            let conv = arrow::row::RowConverter::new(vec![arrow::row::SortField::new(values.data_type().clone())])?;
+            let rows = conv.convert_columns(&[values.clone()])?;
+            let mut idx = Vec::new();
+            let mut offsets = vec![0i32];
+            for i in 0..l.len() {
+                let (s, e) = (l.value_offsets()[i] as usize, l.value_offsets()[i + 1] as usize);
+                let mut seen: Vec<arrow::row::Row> = Vec::new();
+                for k in s..e {
+                    let r = rows.row(k);
+                    if !seen.contains(&r) {
+                        seen.push(r);
+                        idx.push(k as u32);
+                    }
+                }
+                offsets.push(idx.len() as i32);
+            }
+            let vals = arrow::compute::take(values, &UInt32Array::from(idx), None)?;
+            let f = match ty {
+                DataType::List(f) => f.clone(),
+                _ => Arc::new(Field::new("element", vals.data_type().clone(), true)),
+            };
+            Arc::new(ListArray::try_new(f, OffsetBuffer::new(offsets.into()), vals, l.nulls().cloned())?)
+        }
+        F::ArrayContains => {
+            let l = a[0].as_list::<i32>();
+            let v = &a[1];
+            let mut out = BooleanBuilder::with_capacity(n);
+            for i in 0..n {
+                if l.is_null(i) || v.is_null(i) {
+                    out.append_null();
+                    continue;
+                }
+                let items = l.value(i);
+                let needle = v.slice(i, 1);
+                let needle = arrow::array::Scalar::new(needle);
+                let eq = arrow::compute::kernels::cmp::eq(&items, &needle)?;
+                if eq.true_count() > 0 {
+                    out.append_value(true);
+                } else if items.null_count() > 0 {
+                    out.append_null();
+                } else {
+                    out.append_value(false);
+                }
+            }
+            Arc::new(out.finish())
+        }
+        F::MakeStruct => {
+            let fields = match ty {
+                DataType::Struct(f) => f.clone(),
+                _ => Fields::empty(),
+            };
+            Arc::new(StructArray::try_new(fields, a.to_vec(), None)?)
+        }
+        F::MakeMap => make_map(a, ty, n)?,
+        F::Get | F::ElementAt { .. } | F::ArrayIndex => {
+            let l = a[0].as_list::<i32>();
+            let idx = ints(&a[1])?;
+            let mut take_idx: Vec<Option<u32>> = Vec::with_capacity(n);
+            for i in 0..n {
+                if l.is_null(i) || idx.is_null(i) {
+                    take_idx.push(None);
+                    continue;
+                }
+                let len = l.value_length(i) as i64;
+                let k = idx.value(i) as i64;
+                let pos = match func {
+                    F::ElementAt { try_ } => {
+                        if k == 0 {
+                            if try_ {
+                                take_idx.push(None);
+                                continue;
+                            }
+                            return Err(EngineError::execution("INVALID_INDEX_OF_ZERO", "The index 0 is invalid. An index shall be either < 0 or > 0 (the first element has index 1).", "22003"));
+                        }
+                        let p = if k > 0 { k - 1 } else { len + k };
+                        if p < 0 || p >= len {
+                            if try_ {
+                                take_idx.push(None);
+                                continue;
+                            }
+                            return Err(invalid_element_at(k, len as usize));
+                        }
+                        p
+                    }
+                    F::ArrayIndex => {
+                        if k < 0 || k >= len {
+                            return Err(invalid_index(k, len as usize));
+                        }
+                        k
+                    }
+                    _ => {
+                        if k < 0 || k >= len {
+                            take_idx.push(None);
+                            continue;
+                        }
+                        k
+                    }
+                };
+                take_idx.push(Some((l.value_offsets()[i] as i64 + pos) as u32));
+            }
+            arrow::compute::take(l.values(), &UInt32Array::from(take_idx), None)?
+        }
+        F::MapValue => {
+            let m = a[0].as_map();
+            let key = &a[1];
+            let mut take_idx: Vec<Option<u32>> = Vec::with_capacity(n);
+            for i in 0..n {
+                if m.is_null(i) || key.is_null(i) {
+                    take_idx.push(None);
+                    continue;
+                }
+                let (s, e) = (m.value_offsets()[i] as usize, m.value_offsets()[i + 1] as usize);
+                let keys = m.keys().slice(s, e - s);
+                let eq = arrow::compute::kernels::cmp::eq(&keys, &arrow::array::Scalar::new(key.slice(i, 1)))?;
+                let hit = (0..eq.len()).rev().find(|&k| eq.is_valid(k) && eq.value(k));
+                take_idx.push(hit.map(|k| (s + k) as u32));
+            }
+            arrow::compute::take(m.values(), &UInt32Array::from(take_idx), None)?
+        }
+        F::ToDate => {
+            if a.len() == 2 {
+                let s = strs(&a[0])?;
+                let f = strs(&a[1])?;
+                let out: Date32Array = (0..n)
+                    .map(|i| {
+                        let v = opt_str(s, i)?;
+                        let fmt = opt_str(f, i)?;
+                        crate::datetime::parse_with_pattern(v, fmt).map(|dt| days_of(dt.date()))
+                    })
+                    .collect();
+                Arc::new(out)
+            } else {
+                super::cast::cast(&a[0], &DataType::Date32, true, ctx)?
+            }
+        }
+        F::ToTimestamp => {
+            if a.len() == 2 {
+                let s = strs(&a[0])?;
+                let f = strs(&a[1])?;
+                let out: TimestampMicrosecondArray = (0..n)
+                    .map(|i| {
+                        let v = opt_str(s, i)?;
+                        let fmt = opt_str(f, i)?;
+                        crate::datetime::parse_with_pattern(v, fmt).map(|dt| ctx.zone.local_to_utc_micros(&dt))
+                    })
+                    .collect();
+                Arc::new(out.with_timezone("UTC"))
+            } else {
+                super::cast::cast(&a[0], ty, true, ctx)?
+            }
+        }
+        F::DateAdd | F::DateSub => {
+            let d = dates(&a[0])?;
+            let k = ints(&a[1])?;
+            let sign = if func == F::DateAdd { 1 } else { -1 };
+            Arc::new((0..n).map(|i| Some(d.iter().nth(i)?? + sign * opt_int(k, i)?)).collect::<Date32Array>())
+        }
+        F::DateDiff => {
+            let x = dates(&a[0])?;
+            let y = dates(&a[1])?;
+            Arc::new(x.iter().zip(y.iter()).map(|(x, y)| Some(x? - y?)).collect::<Int32Array>())
+        }
+        F::DayOfWeek | F::Year | F::Month | F::DayOfMonth => {
+            let d = dates(&a[0])?;
+            Arc::new(
+                d.iter()
+                    .map(|v| {
+                        let date = date_of(v?)?;
+                        Some(match func {
+                            F::DayOfWeek => date.weekday().number_from_sunday() as i32,
+                            F::Year => date.year(),
+                            F::Month => date.month() as i32,
+                            _ => date.day() as i32,
+                        })
+                    })
+                    .collect::<Int32Array>(),
+            )
+        }
+        F::Hour | F::Minute | F::Second => {
+            let t = a[0].as_primitive::<TimestampMicrosecondType>();
+            Arc::new(
+                t.iter()
+                    .map(|v| {
+                        let local = ctx.zone.utc_to_local_micros(v?);
+                        let dt = chrono::DateTime::from_timestamp_micros(local)?.naive_utc();
+                        Some(match func {
+                            F::Hour => dt.hour(),
+                            F::Minute => dt.minute(),
+                            _ => dt.second(),
+                        } as i32)
+                    })
+                    .collect::<Int32Array>(),
+            )
+        }
+        F::DateFormat => {
+            let t = a[0].as_primitive::<TimestampMicrosecondType>();
+            let f = strs(&a[1])?;
+            map_str(n, |i| {
+                if t.is_null(i) {
+                    return None;
+                }
+                let local = ctx.zone.utc_to_local_micros(t.value(i));
+                let dt = chrono::DateTime::from_timestamp_micros(local)?.naive_utc();
+                crate::datetime::format_with_pattern(&dt, opt_str(f, i)?)
+            })
+        }
+        F::StartsWith | F::EndsWith | F::Contains => {
+            let s = strs(&a[0])?;
+            let p = strs(&a[1])?;
+            map_bool(n, |i| {
+                let v = opt_str(s, i)?;
+                let q = opt_str(p, i)?;
+                Some(match func {
+                    F::StartsWith => v.starts_with(q),
+                    F::EndsWith => v.ends_with(q),
+                    _ => v.contains(q),
+                })
+            })
+        }
+        F::CurrentTimestamp => Arc::new(TimestampMicrosecondArray::from_value(ctx.now_micros, n).with_timezone("UTC")),
+        F::CurrentDate => {
+            let local = ctx.zone.utc_to_local_micros(ctx.now_micros);
+            Arc::new(Date32Array::from_value(local.div_euclid(86_400_000_000) as i32, n))
+        }
+        F::TumblingWindow { .. } => {
+            return Err(EngineError::unsupported("window() outside of groupBy"));
+        }
+    })
+}
+
+fn abs(a: &ArrayRef) -> Result<ArrayRef> {
+    macro_rules! abs_of {
+        ($t:ty) => {{
+            let v = a.as_primitive::<$t>();
+            let mut out = Vec::with_capacity(v.len());
+            for x in v.iter() {
+                out.push(match x {
+                    Some(x) => Some(x.checked_abs().ok_or_else(|| super::arith::overflow("integer", "try_abs"))?),
+                    None => None,
+                });
+            }
+            Arc::new(PrimitiveArray::<$t>::from(out)) as ArrayRef
+        }};
+    }
+    Ok(match a.data_type() {
+        DataType::Int8 => abs_of!(Int8Type),
+        DataType::Int16 => abs_of!(Int16Type),
+        DataType::Int32 => abs_of!(Int32Type),
+        DataType::Int64 => abs_of!(Int64Type),
+        DataType::Float64 => Arc::new(a.as_primitive::<Float64Type>().unary::<_, Float64Type>(f64::abs)),
+        DataType::Float32 => Arc::new(a.as_primitive::<Float32Type>().unary::<_, Float32Type>(f32::abs)),
+        DataType::Decimal128(p, s) => {
+            let v = a.as_primitive::<Decimal128Type>();
+            Arc::new(v.unary::<_, Decimal128Type>(|x| x.abs()).with_precision_and_scale(*p, *s)?)
+        }
+        _ => a.clone(),
+    })
+}
+
+/// Java's replacement syntax (`$1`) is Rust's too, except `\$` escapes.
+fn java_replacement(r: &str) -> String {
+    let mut out = String::with_capacity(r.len());
+    let mut chars = r.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    if n == '$' {
+                        out.push_str("$$");
+                    } else {
+                        out.push(n);
+                    }
+                }
+            }
+            '$' => {
+                // `$1` -> `${1}` so following letters are not part of the name.
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(|d| d.is_ascii_digit()) {
+                    digits.push(d);
+                    chars.next();
+                }
+                if digits.is_empty() {
+                    out.push_str("$$");
+                } else {
+                    out.push_str(&format!("${{{digits}}}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn concat_lists(a: &[ArrayRef], ty: &DataType) -> Result<ArrayRef> {
+    let n = a.first().map(|x| x.len()).unwrap_or(0);
+    let lists: Vec<&ListArray> = a.iter().map(|x| x.as_list::<i32>()).collect();
+    let mut idx: Vec<(usize, usize)> = Vec::new();
+    let mut offsets = vec![0i32];
+    let mut nulls = Vec::with_capacity(n);
+    for i in 0..n {
+        let valid = lists.iter().all(|l| l.is_valid(i));
+        nulls.push(valid);
+        if valid {
+            for (c, l) in lists.iter().enumerate() {
+                let (s, e) = (l.value_offsets()[i] as usize, l.value_offsets()[i + 1] as usize);
+                idx.extend((s..e).map(|k| (c, k)));
+            }
+        }
+        offsets.push(idx.len() as i32);
+    }
+    let refs: Vec<&dyn Array> = lists.iter().map(|l| l.values().as_ref()).collect();
+    let values = arrow::compute::interleave(&refs, &idx)?;
+    let f = match ty {
+        DataType::List(f) => f.clone(),
+        _ => Arc::new(Field::new("element", values.data_type().clone(), true)),
+    };
+    Ok(Arc::new(ListArray::try_new(f, OffsetBuffer::new(offsets.into()), values, Some(nulls.into()))?))
+}
+
+fn make_map(a: &[ArrayRef], ty: &DataType, n: usize) -> Result<ArrayRef> {
+    let entries = match ty {
+        DataType::Map(f, _) => f.clone(),
+        _ => return Err(EngineError::execution("INTERNAL_ERROR", "map type expected", "XX000")),
+    };
+    let kv = match entries.data_type() {
+        DataType::Struct(f) => f.clone(),
+        _ => return Err(EngineError::execution("INTERNAL_ERROR", "map entries expected", "XX000")),
+    };
+    let pairs = a.len() / 2;
+    let mut kidx = Vec::new();
+    let mut offsets = vec![0i32];
+    for i in 0..n {
+        for p in 0..pairs {
+            if a[2 * p].is_null(i) {
+                return Err(EngineError::execution("NULL_MAP_KEY", "Cannot use null as map key.", "2200E"));
+            }
+            kidx.push((p, i));
+        }
+        offsets.push(kidx.len() as i32);
+    }
+    let krefs: Vec<&dyn Array> = (0..pairs).map(|p| a[2 * p].as_ref()).collect();
+    let vrefs: Vec<&dyn Array> = (0..pairs).map(|p| a[2 * p + 1].as_ref()).collect();
+    let keys = if pairs == 0 { new_empty_array(kv[0].data_type()) } else { arrow::compute::interleave(&krefs, &kidx)? };
+    let vals = if pairs == 0 { new_empty_array(kv[1].data_type()) } else { arrow::compute::interleave(&vrefs, &kidx)? };
+    let st = StructArray::try_new(kv, vec![keys, vals], None)?;
+    Ok(Arc::new(MapArray::try_new(entries, OffsetBuffer::new(offsets.into()), st, None, false)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_like_java() {
+        let re = regex("x").unwrap();
+        assert_eq!(java_split("xax", &re, false, -1), vec!["", "a", ""]);
+        assert_eq!(java_split("", &re, false, -1), vec![""]);
+        let sp = regex(" ").unwrap();
+        assert_eq!(java_split("a b c", &sp, false, 2), vec!["a", "b c"]);
+        let empty = regex("").unwrap();
+        assert_eq!(java_split("a b", &empty, true, -1), vec!["a", " ", "b"]);
+    }
+
+    #[test]
+    fn substring_positions() {
+        assert_eq!(substring("hello", 1, 3), "hel");
+        assert_eq!(substring("hello", 0, 3), "hel");
+        assert_eq!(substring("hello", -2, 2), "lo");
+        assert_eq!(substring("hello", 10, 2), "");
+    }
+
+    #[test]
+    fn rounding_is_half_up_on_decimal_text() {
+        assert_eq!(round_half_up(2.5, 0), 3.0);
+        assert_eq!(round_half_up(-2.5, 0), -3.0);
+        assert_eq!(round_half_up(1.0 / 7.0, 2), 0.14);
+        assert_eq!(round_half_up(2.675, 2), 2.68);
+    }
+}

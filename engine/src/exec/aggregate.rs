@@ -1,0 +1,510 @@
+//! Streaming hash aggregation. Groups live in state across batches, keyed
+//! by their Arrow row encoding; each output mode reads them differently:
+//! complete emits every group, update the groups this batch touched,
+//! append the groups the watermark has closed (then forgets them).
+
+use std::sync::Arc;
+
+use arrow::array::*;
+use arrow::datatypes::{DataType, Field, SchemaRef};
+use arrow::row::{OwnedRow, RowConverter, SortField};
+use hashbrown::HashMap;
+
+use super::project::batch_of;
+use super::{BatchCtx, OutputMode, Operator};
+use crate::error::{EngineError, Result};
+use crate::eval::eval;
+use crate::plan::logical::{AggCall, AggFunc, SessionSpec};
+use crate::plan::PExpr;
+
+type Map = HashMap<Box<[u8]>, usize, foldhash::fast::FixedState>;
+
+pub struct AggregateExec {
+    input: Box<dyn Operator>,
+    keys: Vec<PExpr>,
+    aggs: Vec<AggCall>,
+    schema: SchemaRef,
+    mode: OutputMode,
+    /// Which key carries event time (a watermarked timestamp or window).
+    event_key: Option<usize>,
+    /// None for a global aggregation, whose one group is group 0.
+    keys_conv: Option<RowConverter>,
+    groups: Map,
+    /// Row-encoded key of each live group; None once evicted.
+    group_keys: Vec<Option<OwnedRow>>,
+    /// Event time (window end, or the timestamp) of each group.
+    group_time: Vec<i64>,
+    free: Vec<usize>,
+    accs: Vec<Acc>,
+    live: usize,
+    /// The watermark this operator last evicted with.
+    evicted_at: Option<i64>,
+}
+
+/// One aggregate's per-group state.
+enum Acc {
+    Count(Vec<i64>),
+    SumLong(Vec<Option<i64>>),
+    SumDouble(Vec<Option<f64>>),
+    SumDecimal(Vec<Option<i128>>, u8, i8),
+    AvgDouble(Vec<(f64, i64)>),
+    AvgDecimal(Vec<(i128, i64)>, i8, u8, i8),
+    /// min/max/first/last: the value, row-encoded so any type compares.
+    Pick { vals: Vec<Option<OwnedRow>>, conv: RowConverter, func: AggFunc },
+    Collect { vals: Vec<Vec<OwnedRow>>, conv: RowConverter, set: bool, elem: DataType },
+    Distinct { vals: Vec<hashbrown::HashSet<Box<[u8]>>>, conv: RowConverter },
+}
+
+fn overflow() -> EngineError {
+    crate::eval::arith::overflow("long", "try_sum")
+}
+
+impl Acc {
+    fn new(call: &AggCall) -> Result<Acc> {
+        let arg_ty = call.arg.as_ref().map(|a| a.ty.clone()).unwrap_or(DataType::Null);
+        Ok(match call.func {
+            AggFunc::Count => Acc::Count(Vec::new()),
+            AggFunc::Sum => match &call.ty {
+                DataType::Int64 => Acc::SumLong(Vec::new()),
+                DataType::Decimal128(p, s) => Acc::SumDecimal(Vec::new(), *p, *s),
+                _ => Acc::SumDouble(Vec::new()),
+            },
+            AggFunc::Avg => match (&arg_ty, &call.ty) {
+                (DataType::Decimal128(_, s), DataType::Decimal128(p2, s2)) => Acc::AvgDecimal(Vec::new(), *s, *p2, *s2),
+                _ => Acc::AvgDouble(Vec::new()),
+            },
+            AggFunc::Min | AggFunc::Max | AggFunc::First | AggFunc::Last => Acc::Pick {
+                vals: Vec::new(),
+                conv: RowConverter::new(vec![SortField::new(arg_ty)])?,
+                func: call.func,
+            },
+            AggFunc::CollectList | AggFunc::CollectSet => Acc::Collect {
+                vals: Vec::new(),
+                conv: RowConverter::new(vec![SortField::new(arg_ty.clone())])?,
+                set: call.func == AggFunc::CollectSet,
+                elem: arg_ty,
+            },
+            AggFunc::ApproxCountDistinct => Acc::Distinct { vals: Vec::new(), conv: RowConverter::new(vec![SortField::new(arg_ty)])? },
+        })
+    }
+
+    /// Makes room for group `g` (new or reused), resetting it.
+    fn reset(&mut self, g: usize) {
+        fn slot<T: Clone>(v: &mut Vec<T>, g: usize, init: T) {
+            if g >= v.len() {
+                v.resize(g + 1, init.clone());
+            }
+            v[g] = init;
+        }
+        match self {
+            Acc::Count(v) => slot(v, g, 0),
+            Acc::SumLong(v) => slot(v, g, None),
+            Acc::SumDouble(v) => slot(v, g, None),
+            Acc::SumDecimal(v, ..) => slot(v, g, None),
+            Acc::AvgDouble(v) => slot(v, g, (0.0, 0)),
+            Acc::AvgDecimal(v, ..) => slot(v, g, (0, 0)),
+            Acc::Pick { vals, .. } => slot(vals, g, None),
+            Acc::Collect { vals, .. } => slot(vals, g, Vec::new()),
+            Acc::Distinct { vals, .. } => slot(vals, g, hashbrown::HashSet::new()),
+        }
+    }
+
+    /// Folds rows into their groups; `arg` is None for count(*).
+    fn update(&mut self, groups: &[usize], arg: Option<&ArrayRef>) -> Result<()> {
+        match self {
+            Acc::Count(v) => match arg {
+                None => groups.iter().for_each(|&g| v[g] += 1),
+                Some(a) => {
+                    for (i, &g) in groups.iter().enumerate() {
+                        if a.is_valid(i) {
+                            v[g] += 1;
+                        }
+                    }
+                }
+            },
+            Acc::SumLong(v) => {
+                let a = arrow::compute::cast(arg.expect("sum has an argument"), &DataType::Int64)?;
+                let a = a.as_primitive::<arrow::datatypes::Int64Type>();
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        let cur = v[g].unwrap_or(0);
+                        v[g] = Some(cur.checked_add(a.value(i)).ok_or_else(overflow)?);
+                    }
+                }
+            }
+            Acc::SumDouble(v) => {
+                let a = arrow::compute::cast(arg.expect("sum has an argument"), &DataType::Float64)?;
+                let a = a.as_primitive::<arrow::datatypes::Float64Type>();
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        v[g] = Some(v[g].unwrap_or(0.0) + a.value(i));
+                    }
+                }
+            }
+            Acc::SumDecimal(v, p, _) => {
+                let a = arg.expect("sum has an argument").as_primitive::<arrow::datatypes::Decimal128Type>();
+                let limit = 10i128.pow(*p as u32);
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        let s = v[g].unwrap_or(0).checked_add(a.value(i)).filter(|s| s.abs() < limit).ok_or_else(overflow)?;
+                        v[g] = Some(s);
+                    }
+                }
+            }
+            Acc::AvgDouble(v) => {
+                let a = arrow::compute::cast(arg.expect("avg has an argument"), &DataType::Float64)?;
+                let a = a.as_primitive::<arrow::datatypes::Float64Type>();
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        v[g].0 += a.value(i);
+                        v[g].1 += 1;
+                    }
+                }
+            }
+            Acc::AvgDecimal(v, ..) => {
+                let a = arg.expect("avg has an argument").as_primitive::<arrow::datatypes::Decimal128Type>();
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        v[g].0 += a.value(i);
+                        v[g].1 += 1;
+                    }
+                }
+            }
+            Acc::Pick { vals, conv, func } => {
+                let a = arg.expect("has an argument");
+                let rows = conv.convert_columns(&[a.clone()])?;
+                for (i, &g) in groups.iter().enumerate() {
+                    let skip_null = matches!(func, AggFunc::Min | AggFunc::Max);
+                    if skip_null && a.is_null(i) {
+                        continue;
+                    }
+                    let r = rows.row(i);
+                    let replace = match (&vals[g], *func) {
+                        (None, _) => true,
+                        (Some(cur), AggFunc::Min) => r < cur.row(),
+                        (Some(cur), AggFunc::Max) => r > cur.row(),
+                        (Some(_), AggFunc::First) => false,
+                        (Some(_), _) => true,
+                    };
+                    if replace {
+                        vals[g] = Some(r.owned());
+                    }
+                }
+            }
+            Acc::Collect { vals, conv, set, .. } => {
+                let a = arg.expect("has an argument");
+                let rows = conv.convert_columns(&[a.clone()])?;
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_null(i) {
+                        continue;
+                    }
+                    let r = rows.row(i);
+                    if *set && vals[g].iter().any(|x| x.row() == r) {
+                        continue;
+                    }
+                    vals[g].push(r.owned());
+                }
+            }
+            Acc::Distinct { vals, conv } => {
+                let a = arg.expect("has an argument");
+                let rows = conv.convert_columns(&[a.clone()])?;
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        vals[g].insert(rows.row(i).as_ref().into());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The aggregate's value for the given groups.
+    fn finish(&self, groups: &[usize], ty: &DataType) -> Result<ArrayRef> {
+        Ok(match self {
+            Acc::Count(v) => Arc::new(Int64Array::from_iter_values(groups.iter().map(|&g| v[g]))),
+            Acc::SumLong(v) => Arc::new(groups.iter().map(|&g| v[g]).collect::<Int64Array>()),
+            Acc::SumDouble(v) => Arc::new(groups.iter().map(|&g| v[g]).collect::<Float64Array>()),
+            Acc::SumDecimal(v, p, s) => {
+                Arc::new(groups.iter().map(|&g| v[g]).collect::<Decimal128Array>().with_precision_and_scale(*p, *s)?)
+            }
+            Acc::AvgDouble(v) => Arc::new(
+                groups.iter().map(|&g| (v[g].1 > 0).then(|| v[g].0 / v[g].1 as f64)).collect::<Float64Array>(),
+            ),
+            Acc::AvgDecimal(v, in_scale, p, s) => {
+                let shift = 10i128.pow((*s - *in_scale).max(0) as u32);
+                let out: Decimal128Array = groups
+                    .iter()
+                    .map(|&g| {
+                        let (sum, n) = v[g];
+                        (n > 0).then(|| {
+                            let num = sum * shift * 10;
+                            let q = num / n as i128;
+                            let (q10, r) = (q / 10, q % 10);
+                            if r.abs() >= 5 { q10 + q.signum() } else { q10 }
+                        })
+                    })
+                    .collect();
+                Arc::new(out.with_precision_and_scale(*p, *s)?)
+            }
+            Acc::Pick { vals, conv, .. } => {
+                let null_row = conv.convert_columns(&[new_null_array(ty, 1)])?;
+                let rows: Vec<arrow::row::Row> = groups
+                    .iter()
+                    .map(|&g| match &vals[g] {
+                        Some(r) => r.row(),
+                        None => null_row.row(0),
+                    })
+                    .collect();
+                conv.convert_rows(rows)?.remove(0)
+            }
+            Acc::Collect { vals, conv, elem, .. } => {
+                let mut offsets = vec![0i32];
+                let mut rows = Vec::new();
+                for &g in groups {
+                    for r in &vals[g] {
+                        rows.push(r.row());
+                    }
+                    offsets.push(rows.len() as i32);
+                }
+                let values = if rows.is_empty() { new_empty_array(elem) } else { conv.convert_rows(rows)?.remove(0) };
+                let f = Arc::new(Field::new("element", elem.clone(), true));
+                Arc::new(ListArray::try_new(f, arrow::buffer::OffsetBuffer::new(offsets.into()), values, None)?)
+            }
+            Acc::Distinct { vals, .. } => Arc::new(Int64Array::from_iter_values(groups.iter().map(|&g| vals[g].len() as i64))),
+        })
+    }
+}
+
+impl AggregateExec {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        input: Box<dyn Operator>,
+        keys: Vec<PExpr>,
+        aggs: Vec<AggCall>,
+        session: Option<SessionSpec>,
+        schema: SchemaRef,
+        mode: OutputMode,
+        event_key: Option<usize>,
+    ) -> Result<Self> {
+        if session.is_some() {
+            return Err(EngineError::unsupported("session_window aggregations"));
+        }
+        let keys_empty = keys.is_empty();
+        let keys_conv = if keys.is_empty() {
+            None
+        } else {
+            Some(RowConverter::new(keys.iter().map(|k| SortField::new(k.ty.clone())).collect())?)
+        };
+        let mut accs = aggs.iter().map(Acc::new).collect::<Result<Vec<_>>>()?;
+        if keys_conv.is_none() {
+            for a in &mut accs {
+                a.reset(0);
+            }
+        }
+        Ok(AggregateExec {
+            input,
+            keys,
+            aggs,
+            schema,
+            mode,
+            event_key,
+            keys_conv,
+            groups: Map::default(),
+            group_keys: Vec::new(),
+            group_time: if keys_empty { vec![i64::MIN] } else { Vec::new() },
+            free: Vec::new(),
+            accs,
+            live: 0,
+            evicted_at: None,
+        })
+    }
+
+    /// Event time of each input row for the watermark: a window's end or
+    /// the timestamp itself.
+    fn event_times(&self, key_cols: &[ArrayRef]) -> Option<Vec<Option<i64>>> {
+        let k = self.event_key?;
+        Some(event_time_values(&key_cols[k]))
+    }
+
+    fn emit(&self, groups: &[usize]) -> Result<RecordBatch> {
+        let mut cols: Vec<ArrayRef> = match &self.keys_conv {
+            None => vec![],
+            Some(conv) => {
+            let rows: Vec<arrow::row::Row> = groups
+                .iter()
+                .filter_map(|&g| self.group_keys[g].as_ref().map(|r| r.row()))
+                .collect();
+            if rows.is_empty() {
+                self.keys.iter().map(|k| new_empty_array(&k.ty)).collect()
+            } else {
+                conv.convert_rows(rows)?
+            }
+            }
+        };
+        for (acc, call) in self.accs.iter().zip(&self.aggs) {
+            cols.push(acc.finish(groups, &call.ty)?);
+        }
+        batch_of(&self.schema, cols, groups.len())
+    }
+
+    fn evict(&mut self, g: usize) {
+        if let Some(k) = self.group_keys[g].take() {
+            self.groups.remove(k.row().as_ref());
+            self.free.push(g);
+            self.live -= 1;
+        }
+    }
+}
+
+/// The event time a key column stands for: a window struct's end, or a
+/// timestamp.
+pub fn event_time_values(col: &ArrayRef) -> Vec<Option<i64>> {
+    match col.data_type() {
+        DataType::Struct(_) => {
+            let s = col.as_struct();
+            let end = s.column(1).as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+            (0..s.len()).map(|i| (s.is_valid(i) && end.is_valid(i)).then(|| end.value(i))).collect()
+        }
+        DataType::Timestamp(..) => {
+            let t = col.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+            t.iter().collect()
+        }
+        _ => vec![None; col.len()],
+    }
+}
+
+impl Operator for AggregateExec {
+    fn next(&mut self, ctx: &mut BatchCtx) -> Result<RecordBatch> {
+        let input = self.input.next(ctx)?;
+        let wm = ctx.watermark.filter(|_| self.event_key.is_some());
+        let key_cols: Vec<ArrayRef> = self.keys.iter().map(|k| eval(k, &input, &ctx.eval)).collect::<Result<_>>()?;
+        let times = self.event_times(&key_cols);
+        // Late rows (event time at or before the watermark) are dropped.
+        let keep: Vec<usize> = match (&times, wm) {
+            (Some(t), Some(w)) => (0..input.num_rows()).filter(|&i| t[i].is_some_and(|x| x > w)).collect(),
+            _ => (0..input.num_rows()).collect(),
+        };
+        let mut row_groups = Vec::with_capacity(keep.len());
+        let mut touched: Vec<usize> = Vec::new();
+        let mut is_touched = vec![false; self.group_keys.len()];
+        let conv = match &self.keys_conv {
+            Some(c) => c,
+            None => {
+                row_groups.resize(keep.len(), 0);
+                touched.push(0);
+                return self.finish_batch(&input, ctx, keep, row_groups, touched, wm);
+            }
+        };
+        let rows = conv.convert_columns(&key_cols)?;
+        for &i in &keep {
+            let r = rows.row(i);
+            let g = match self.groups.get(r.as_ref()) {
+                Some(&g) => g,
+                None => {
+                    let g = self.free.pop().unwrap_or(self.group_keys.len());
+                    if g == self.group_keys.len() {
+                        self.group_keys.push(None);
+                        self.group_time.push(i64::MIN);
+                    }
+                    self.group_keys[g] = Some(r.owned());
+                    self.group_time[g] = times.as_ref().and_then(|t| t[i]).unwrap_or(i64::MIN);
+                    for a in &mut self.accs {
+                        a.reset(g);
+                    }
+                    self.groups.insert(r.as_ref().into(), g);
+                    self.live += 1;
+                    g
+                }
+            };
+            if g >= is_touched.len() {
+                is_touched.resize(g + 1, false);
+            }
+            if !is_touched[g] {
+                is_touched[g] = true;
+                touched.push(g);
+            }
+            row_groups.push(g);
+        }
+        self.finish_batch(&input, ctx, keep, row_groups, touched, wm)
+    }
+
+    fn state_rows(&self) -> usize {
+        self.live + self.input.state_rows()
+    }
+
+    fn needs_no_data_batch(&self, wm: i64) -> bool {
+        let mine = self.event_key.is_some()
+            && self.mode != OutputMode::Complete
+            && self.evicted_at.map_or(true, |e| wm > e);
+        mine || self.input.needs_no_data_batch(wm)
+    }
+}
+
+impl AggregateExec {
+    /// Folds the batch's rows into their groups, then emits what the output
+    /// mode asks for and evicts what the watermark has closed.
+    fn finish_batch(
+        &mut self,
+        input: &RecordBatch,
+        ctx: &mut BatchCtx,
+        keep: Vec<usize>,
+        row_groups: Vec<usize>,
+        mut touched: Vec<usize>,
+        wm: Option<i64>,
+    ) -> Result<RecordBatch> {
+        let kept = if keep.len() == input.num_rows() {
+            None
+        } else {
+            Some(UInt32Array::from(keep.iter().map(|&i| i as u32).collect::<Vec<_>>()))
+        };
+        for (acc, call) in self.accs.iter_mut().zip(&self.aggs) {
+            let arg = match &call.arg {
+                Some(a) => {
+                    let v = eval(a, &input, &ctx.eval)?;
+                    Some(match &kept {
+                        Some(idx) => arrow::compute::take(&v, idx, None)?,
+                        None => v,
+                    })
+                }
+                None => None,
+            };
+            acc.update(&row_groups, arg.as_ref())?;
+        }
+        let out = match self.mode {
+            OutputMode::Complete => {
+                let all: Vec<usize> = if self.keys_conv.is_none() {
+                    vec![0]
+                } else {
+                    (0..self.group_keys.len()).filter(|&g| self.group_keys[g].is_some()).collect()
+                };
+                self.emit(&all)?
+            }
+            OutputMode::Update => {
+                touched.sort_unstable();
+                self.emit(&touched)?
+            }
+            OutputMode::Append => {
+                let closed: Vec<usize> = match wm {
+                    Some(w) => (0..self.group_keys.len())
+                        .filter(|&g| self.group_keys[g].is_some() && self.group_time[g] <= w)
+                        .collect(),
+                    None => vec![],
+                };
+                self.emit(&closed)?
+            }
+        };
+        // Groups the watermark has passed are final: forget them.
+        if let Some(w) = wm {
+            if self.mode != OutputMode::Complete {
+                for g in 0..self.group_keys.len() {
+                    if self.group_keys[g].is_some() && self.group_time[g] <= w {
+                        self.evict(g);
+                    }
+                }
+            }
+            self.evicted_at = Some(w);
+        }
+        Ok(out)
+    }
+
+}

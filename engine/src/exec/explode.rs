@@ -1,0 +1,87 @@
+//! `explode`/`posexplode` (and `_outer`): one output row per element.
+
+use std::sync::Arc;
+
+use arrow::array::*;
+use arrow::datatypes::SchemaRef;
+
+use super::project::batch_of;
+use super::{BatchCtx, Operator};
+use crate::error::Result;
+use crate::eval::eval;
+use crate::plan::PExpr;
+
+pub struct ExplodeExec {
+    input: Box<dyn Operator>,
+    expr: PExpr,
+    outer: bool,
+    position: bool,
+    schema: SchemaRef,
+}
+
+impl ExplodeExec {
+    pub fn new(input: Box<dyn Operator>, expr: PExpr, outer: bool, position: bool, schema: SchemaRef) -> Self {
+        ExplodeExec { input, expr, outer, position, schema }
+    }
+}
+
+impl Operator for ExplodeExec {
+    fn next(&mut self, ctx: &mut BatchCtx) -> Result<RecordBatch> {
+        let input = self.input.next(ctx)?;
+        let v = eval(&self.expr, &input, &ctx.eval)?;
+        // (input row, element index or None for an outer row with nothing)
+        let (offsets, nulls, values): (Vec<i64>, Option<arrow::buffer::NullBuffer>, Vec<ArrayRef>) = match v.data_type() {
+            arrow::datatypes::DataType::List(_) => {
+                let l = v.as_list::<i32>();
+                (l.value_offsets().iter().map(|&o| o as i64).collect(), l.nulls().cloned(), vec![l.values().clone()])
+            }
+            arrow::datatypes::DataType::Map(..) => {
+                let m = v.as_map();
+                (
+                    m.value_offsets().iter().map(|&o| o as i64).collect(),
+                    m.nulls().cloned(),
+                    vec![m.keys().clone(), m.values().clone()],
+                )
+            }
+            _ => (vec![0; input.num_rows() + 1], None, vec![]),
+        };
+        let mut row_idx: Vec<u32> = Vec::new();
+        let mut elem_idx: Vec<Option<u32>> = Vec::new();
+        let mut pos: Vec<Option<i32>> = Vec::new();
+        for r in 0..input.num_rows() {
+            let valid = nulls.as_ref().map_or(true, |n| n.is_valid(r));
+            let (s, e) = (offsets[r], offsets[r + 1]);
+            if valid && e > s {
+                for k in s..e {
+                    row_idx.push(r as u32);
+                    elem_idx.push(Some(k as u32));
+                    pos.push(Some((k - s) as i32));
+                }
+            } else if self.outer {
+                row_idx.push(r as u32);
+                elem_idx.push(None);
+                pos.push(None);
+            }
+        }
+        let rows = UInt32Array::from(row_idx);
+        let elems = UInt32Array::from(elem_idx);
+        let mut cols: Vec<ArrayRef> =
+            input.columns().iter().map(|c| arrow::compute::take(c, &rows, None)).collect::<std::result::Result<_, _>>()?;
+        if self.position {
+            cols.push(Arc::new(Int32Array::from(pos)));
+        }
+        for v in values {
+            cols.push(arrow::compute::take(&v, &elems, None)?);
+        }
+        let n = rows.len();
+        batch_of(&self.schema, cols, n)
+    }
+
+    fn state_rows(&self) -> usize {
+        self.input.state_rows()
+    }
+
+    fn needs_no_data_batch(&self, wm: i64) -> bool {
+        self.input.needs_no_data_batch(wm)
+    }
+}
