@@ -506,6 +506,8 @@ impl Source {
 /// All sources of one relay.
 pub struct Hub {
     pub config: Arc<Config>,
+    /// Tells this run of the relay from earlier ones (see `welcome`).
+    pub instance: String,
     sources: Mutex<HashMap<SourceKey, Arc<Source>>>,
     /// Actual `--listen` ports (after binding port 0).
     listen_ports: Mutex<Vec<u16>>,
@@ -513,8 +515,14 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(config: Arc<Config>) -> Arc<Self> {
+        // Start time and pid: unique enough to tell restarts apart.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let instance = format!("{:x}", nanos ^ (u64::from(std::process::id()) << 48));
         Arc::new(Hub {
             config,
+            instance,
             sources: Mutex::new(HashMap::new()),
             listen_ports: Mutex::new(Vec::new()),
         })

@@ -78,6 +78,9 @@ pub enum ClientMsg {
 pub enum ServerMsg {
     Welcome {
         version: u32,
+        /// Changes every time the relay starts. Sequence numbers from
+        /// another instance mean nothing here: subscribe without `from_seq`.
+        instance: String,
         /// The `--listen` ports, so the page knows which ports it can
         /// read without the user running `nc -lk`.
         listen: Vec<u16>,

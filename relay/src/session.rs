@@ -54,6 +54,7 @@ where
     let (ctrl_tx, ctrl_rx) = mpsc::channel(16);
     let welcome = ServerMsg::Welcome {
         version: PROTOCOL_VERSION,
+        instance: hub.instance.clone(),
         listen: hub.listen_ports(),
         max_line_bytes: hub.config.limits.max_line_bytes,
         window_lines: hub.config.limits.window_lines,
