@@ -27,13 +27,17 @@ enum Bridge {
     Relay,
     /// `websocat -E -t ws-l:... tcp:...`: one text message per line.
     Websocat,
+    /// The same with `--no-line`: one message per TCP read, lines split by
+    /// the reader. Not line-aware, so a lower bound on bridging cost.
+    WebsocatChunks,
 }
 
 impl Bridge {
     fn name(self) -> &'static str {
         match self {
             Bridge::Relay => "streamlab-relay",
-            Bridge::Websocat => "websocat (line mode)",
+            Bridge::Websocat => "websocat -t (line mode)",
+            Bridge::WebsocatChunks => "websocat -t --no-line (chunks)",
         }
     }
 }
@@ -44,9 +48,11 @@ struct Reader {
     bridge: Bridge,
     child: Child,
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    /// Lines received but not yet handed out (websocat may batch nothing,
-    /// the relay batches many per frame).
+    /// Lines received but not yet handed out (the relay batches many per
+    /// frame; websocat --no-line sends whatever one read gave it).
     pending: std::collections::VecDeque<String>,
+    /// --no-line: the start of a line whose end has not arrived yet.
+    partial: String,
 }
 
 fn env_num(name: &str, default: usize) -> usize {
@@ -71,9 +77,12 @@ async fn open(bridge: Bridge) -> (Reader, TcpStream) {
             c.args(["--port", &ws_port.to_string(), "--static", "/nonexistent"]);
             c
         }
-        Bridge::Websocat => {
+        Bridge::Websocat | Bridge::WebsocatChunks => {
             let mut c =
                 Command::new(std::env::var("WEBSOCAT").unwrap_or_else(|_| "websocat".into()));
+            if bridge == Bridge::WebsocatChunks {
+                c.arg("--no-line");
+            }
             c.args([
                 "-E",
                 "-t",
@@ -102,7 +111,7 @@ async fn open(bridge: Bridge) -> (Reader, TcpStream) {
     }
     let url = match bridge {
         Bridge::Relay => format!("ws://{addr}/ws"),
-        Bridge::Websocat => format!("ws://{addr}/"),
+        Bridge::Websocat | Bridge::WebsocatChunks => format!("ws://{addr}/"),
     };
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     if bridge == Bridge::Relay {
@@ -120,6 +129,7 @@ async fn open(bridge: Bridge) -> (Reader, TcpStream) {
             child,
             ws,
             pending: Default::default(),
+            partial: String::new(),
         },
         tcp,
     )
@@ -139,6 +149,14 @@ impl Reader {
                     let s = t.as_str();
                     self.pending
                         .push_back(s.strip_suffix('\n').unwrap_or(s).to_string());
+                }
+                Bridge::WebsocatChunks => {
+                    self.partial.push_str(t.as_str());
+                    if let Some(end) = self.partial.rfind('\n') {
+                        let rest = self.partial.split_off(end + 1);
+                        let done = std::mem::replace(&mut self.partial, rest);
+                        self.pending.extend(done.lines().map(str::to_string));
+                    }
                 }
                 Bridge::Relay => {
                     let v: Value = serde_json::from_str(t.as_str()).unwrap();
@@ -232,7 +250,7 @@ fn main() {
         .build()
         .unwrap();
     let mut rows = Vec::new();
-    for bridge in [Bridge::Relay, Bridge::Websocat] {
+    for bridge in [Bridge::Relay, Bridge::Websocat, Bridge::WebsocatChunks] {
         let mut rates = Vec::new();
         let mut rss = 0;
         for _ in 0..runs {
@@ -265,12 +283,15 @@ fn main() {
             *rss as f64 / 1024.0
         );
     }
-    let (r, w) = (&rows[0], &rows[1]);
     println!();
-    println!(
-        "relay / websocat: throughput {:.2}x, p50 latency {:.2}x, p99 latency {:.2}x",
-        r.1 / w.1,
-        r.2 / w.2,
-        r.3 / w.3
-    );
+    let r = &rows[0];
+    for w in &rows[1..] {
+        println!(
+            "relay / {}: throughput {:.2}x, p50 latency {:.2}x, p99 latency {:.2}x",
+            w.0.name(),
+            r.1 / w.1,
+            r.2 / w.2,
+            r.3 / w.3
+        );
+    }
 }
