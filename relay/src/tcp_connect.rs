@@ -19,7 +19,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub async fn run(source: Arc<Source>) {
     let (host, port) = (source.key.host.clone(), source.key.port);
     let hint = if crate::config::is_loopback_host(&host) {
-        format!("Run: nc -lk {port}   — then retry.")
+        format!("Run: nc -lk {port} — then retry.")
     } else {
         format!("Run nc -lk {port} on {host}, then retry.")
     };

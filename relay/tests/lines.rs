@@ -405,3 +405,38 @@ async fn bad_frames_get_plain_errors_and_the_session_survives() {
 }
 
 use futures_util::SinkExt;
+
+#[tokio::test]
+async fn connect_source_lingers_for_a_reloading_page_then_closes() {
+    let r = relay(Config {
+        linger: Duration::from_millis(300),
+        ..Config::default()
+    })
+    .await;
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let mut p1 = page(&r).await;
+    p1.subscribe(json!({"op": "subscribe", "id": "q", "port": port}))
+        .await;
+    let (mut conn, _) = l.accept().await.unwrap();
+    conn.write_all(b"1\n2\n").await.unwrap();
+    let got = p1.lines("q", 2).await;
+    drop(p1); // reload
+    conn.write_all(b"3\n").await.unwrap();
+    let mut p2 = page(&r).await;
+    let from = got.last().unwrap().0 + 1;
+    p2.subscribe(json!({"op": "subscribe", "id": "q", "port": port, "from_seq": from}))
+        .await;
+    assert_eq!(
+        p2.lines("q", 1).await,
+        vec![(3, "3".to_string())],
+        "same connection, nothing lost"
+    );
+    drop(p2); // the tab is closed for good: the connection goes after the linger
+    let mut buf = [0u8; 1];
+    let n = tokio::time::timeout(WAIT, tokio::io::AsyncReadExt::read(&mut conn, &mut buf))
+        .await
+        .unwrap();
+    assert!(matches!(n, Ok(0) | Err(_)), "the relay hung up");
+    assert!(r.stats().is_empty(), "the source is forgotten");
+}
