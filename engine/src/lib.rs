@@ -21,6 +21,7 @@ pub mod script;
 pub mod session;
 pub mod engine;
 pub mod lab;
+pub mod sql;
 // TEMP until sql.rs lands
 pub mod sqlx {
     use crate::error::{EngineError, Result};

@@ -193,6 +193,21 @@ fn from_string(s: &StringArray, to: &DataType, try_: bool, ctx: &EvalCtx) -> Res
         }
         DataType::Decimal128(p, sc) => {
             let (p, sc) = (*p, *sc);
+            // A well-formed number too large for the type is an overflow, not malformed.
+            if !try_ {
+                for t in s.iter().flatten() {
+                    if parse_decimal(t, p, sc).is_none() && parse_decimal(t, 38, sc).is_some() {
+                        return Err(EngineError::execution(
+                            "NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION",
+                            format!(
+                                " {} cannot be represented as Decimal({p}, {sc}). If necessary set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error, and return NULL instead.",
+                                crate::plan::expr::decimal_text(parse_decimal(t, 38, sc).unwrap_or(0), sc)
+                            ),
+                            "22003",
+                        ));
+                    }
+                }
+            }
             let arr = parse_each!(Decimal128Builder::with_capacity(s.len()), |t: &str| parse_decimal(t, p, sc));
             let d = arr.as_primitive::<Decimal128Type>().clone();
             Arc::new(d.with_precision_and_scale(p, sc)?)

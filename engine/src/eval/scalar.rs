@@ -256,6 +256,17 @@ fn like_to_regex(p: &str, ci: bool) -> String {
 }
 
 fn round_half_up(v: f64, scale: i32) -> f64 {
+    let r = round_decimal_text(v, scale, false);
+    // BigDecimal has no negative zero.
+    if r == 0.0 { 0.0 } else { r }
+}
+
+fn round_half_even(v: f64, scale: i32) -> f64 {
+    let r = round_decimal_text(v, scale, true);
+    if r == 0.0 { 0.0 } else { r }
+}
+
+fn round_decimal_text(v: f64, scale: i32, half_even: bool) -> f64 {
     if !v.is_finite() {
         return v;
     }
@@ -270,14 +281,14 @@ fn round_half_up(v: f64, scale: i32) -> f64 {
     // Use the shortest decimal representation to avoid binary artefacts
     // (2.675 is 2.67499999... in binary, but Spark's BigDecimal(double.toString) sees 2.675).
     let repr = crate::display::java_double_to_string(v);
-    if let Ok(d) = bigdecimal_round(&repr, scale) {
+    if let Ok(d) = bigdecimal_round(&repr, scale, half_even) {
         return d;
     }
     shifted.round() / factor
 }
 
 /// Rounds a decimal string half up to `scale` digits, as BigDecimal does.
-fn bigdecimal_round(text: &str, scale: i32) -> std::result::Result<f64, ()> {
+fn bigdecimal_round(text: &str, scale: i32, half_even: bool) -> std::result::Result<f64, ()> {
     let (mantissa, exp) = match text.find('E') {
         Some(i) => (&text[..i], text[i + 1..].parse::<i32>().map_err(|_| ())?),
         None => (text, 0),
@@ -297,11 +308,17 @@ fn bigdecimal_round(text: &str, scale: i32) -> std::result::Result<f64, ()> {
         kept.push(0);
     }
     let next = digits_b.get(keep as usize).map(|d| d - b'0').unwrap_or(0);
+    let rest_nonzero = digits_b.iter().skip(keep as usize + 1).any(|d| *d != b'0');
     let mut value: i128 = 0;
     for d in &kept {
         value = value.checked_mul(10).ok_or(())? + *d as i128;
     }
-    if next >= 5 {
+    let up = if half_even {
+        next > 5 || (next == 5 && (rest_nonzero || value % 2 == 1))
+    } else {
+        next >= 5
+    };
+    if up {
         value += 1;
     }
     let text = format!("{}{}e{}", if neg { "-" } else { "" }, value, point - keep);
@@ -506,14 +523,15 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
             }
             Arc::new(out.finish())
         }
-        F::Round => {
+        F::Round | F::BRound => {
+            let even = func == F::BRound;
             let scale = ints(&a[1])?;
             let sc = if scale.is_empty() || scale.is_null(0) { 0 } else { scale.value(0) };
             match a[0].data_type() {
                 DataType::Float64 | DataType::Float32 => {
                     let v = arrow::compute::cast(&a[0], &DataType::Float64)?;
                     let v = v.as_primitive::<Float64Type>();
-                    let out: Float64Array = v.iter().map(|x| x.map(|x| round_half_up(x, sc))).collect();
+                    let out: Float64Array = v.iter().map(|x| x.map(|x| if even { round_half_even(x, sc) } else { round_half_up(x, sc) })).collect();
                     arrow::compute::cast(&(Arc::new(out) as ArrayRef), ty)?
                 }
                 DataType::Decimal128(_, s) => {
@@ -523,7 +541,10 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
                         DataType::Decimal128(p, s) => (*p, *s),
                         _ => (38, 0),
                     };
-                    let out: Decimal128Array = v.iter().map(|x| x.and_then(|x| super::arith::rescale(x, s, s2))).collect();
+                    let out: Decimal128Array = v
+                        .iter()
+                        .map(|x| x.and_then(|x| if even { rescale_half_even(x, s, s2) } else { super::arith::rescale(x, s, s2) }))
+                        .collect();
                     Arc::new(out.with_precision_and_scale(p2, s2)?)
                 }
                 _ if sc >= 0 => a[0].clone(),
@@ -834,6 +855,16 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
     })
 }
 
+fn rescale_half_even(v: i128, from: i8, to: i8) -> Option<i128> {
+    if to >= from {
+        return super::arith::rescale(v, from, to);
+    }
+    let d = 10i128.pow((from - to) as u32);
+    let (q, r) = (v / d, v % d);
+    let twice = r.abs() * 2;
+    Some(if twice > d || (twice == d && q % 2 != 0) { q + v.signum() } else { q })
+}
+
 fn abs(a: &ArrayRef) -> Result<ArrayRef> {
     macro_rules! abs_of {
         ($t:ty) => {{
@@ -981,5 +1012,8 @@ mod tests {
         assert_eq!(round_half_up(-2.5, 0), -3.0);
         assert_eq!(round_half_up(1.0 / 7.0, 2), 0.14);
         assert_eq!(round_half_up(2.675, 2), 2.68);
+        assert_eq!(round_half_even(2.5, 0), 2.0);
+        assert_eq!(round_half_even(3.5, 0), 4.0);
+        assert_eq!(round_half_up(-0.05, 0).to_bits(), 0.0f64.to_bits());
     }
 }

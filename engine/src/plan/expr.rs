@@ -327,12 +327,8 @@ impl Expr {
             Expr::Binary(BinaryOp::NotEq, l, r) => format!("(NOT ({} = {}))", l.pretty(), r.pretty()),
             Expr::Binary(BinaryOp::Concat, l, r) => format!("concat({}, {})", l.pretty(), r.pretty()),
             Expr::Binary(op, l, r) => format!("({} {} {})", l.pretty(), op.symbol(), r.pretty()),
-            Expr::Cast { expr, to, .. } => {
-                if expr.is_named_column() {
-                    expr.pretty()
-                } else {
-                    format!("CAST({} AS {})", expr.pretty(), types::sql_name(to))
-                }
+            Expr::Cast { expr, to, try_ } => {
+                format!("{}({} AS {})", if *try_ { "TRY_CAST" } else { "CAST" }, expr.pretty(), types::sql_name(to))
             }
             Expr::Case { branches, otherwise } => {
                 let mut s = String::from("CASE");

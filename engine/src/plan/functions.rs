@@ -118,6 +118,8 @@ pub enum ScalarFn {
     RegexpReplace,
     RegexpExtract,
     Round,
+    /// round half to even
+    BRound,
     Abs,
     Coalesce,
     MakeArray,
@@ -312,7 +314,7 @@ pub fn resolve_scalar(name: &str, mut args: Vec<PExpr>, pretty: &str) -> Result<
             let scale = args.pop().map(int).unwrap_or_else(|| PExpr::literal(Lit::Int(0)));
             let ty = round_type(&v.ty, scale.as_literal());
             let v = if matches!(v.ty, DataType::Utf8) { v.cast(DataType::Float64) } else { v };
-            scalar(F::Round, vec![v, scale], ty)
+            scalar(if name == "bround" { F::BRound } else { F::Round }, vec![v, scale], ty)
         }
         "abs" | "negative" => {
             need(name, &args, 1, 1)?;

@@ -172,7 +172,11 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
             if !super::names::is_function(name) {
                 return Err(EngineError::python("AttributeError", format!("module 'pyspark.sql.functions' has no attribute '{name}'")));
             }
-            let args = cols(a)?;
+            // Strings name columns; other Python values are literals.
+            let args: Vec<Expr> = a.flat().iter().map(|v| match v {
+                Value::Str(_) | Value::Column(_) => col_arg(v),
+                other => lit_of(other),
+            }).collect::<Result<_>>()?;
             let canonical = crate::plan::functions::canonical(name);
             let known = crate::plan::functions::is_aggregate(&canonical)
                 || crate::plan::functions::is_generator(&canonical)

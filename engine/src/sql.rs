@@ -1,0 +1,2372 @@
+//! SQL text as PySpark scripts write it — `selectExpr("...")`,
+//! `filter("...")`, `F.expr("...")`, `spark.sql("SELECT ...")` — parsed with
+//! `sqlparser` and translated into the engine's own [`Expr`] tree and
+//! DataFrame plans, named the way Spark 4.0.1 names them.
+//!
+//! `sqlparser` does not know every corner of Spark's grammar, so the token
+//! stream is adjusted before parsing: Spark's typed number literals (`2L`,
+//! `1.5D`, `10Y`, `1.5BD`), interval literals in all their forms
+//! (`INTERVAL 1 HOUR 30 MINUTES`, `INTERVAL '1 2:03:04' DAY TO SECOND`),
+//! `DATE '...'`/`TIMESTAMP '...'` literals and adjacent string literals
+//! (`'a' 'b'`) become placeholders carrying the finished literal; `array(`,
+//! `map(`, `trim(a, b)`... become plain function calls.
+
+use std::any::TypeId;
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Schema as ArrowSchema};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use sqlparser::ast as sq;
+use sqlparser::dialect::{Dialect, SparkSqlDialect};
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer};
+
+use crate::display::java_double_to_string;
+use crate::error::{EngineError, ErrorKind, Result};
+use crate::plan::expr::{BinaryOp, Expr, LikeKind, Lit, PKind};
+use crate::plan::functions;
+use crate::plan::logical::{DataFrame, JoinKind, JoinOn, Node};
+use crate::plan::resolve::{output_name, resolve};
+use crate::plan::schema::{fresh_id, Attribute, Schema};
+use crate::plan::PExpr;
+use crate::types;
+
+// ---------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------
+
+/// One SQL expression (`filter("value LIKE 'a%'")`, `expr("length(value) + 1")`).
+pub fn parse_expr(sql: &str) -> Result<Expr> {
+    let lexed = lex(sql)?;
+    let mut parser = lexed.parser();
+    let e = parser.parse_expr().map_err(|e| lexed.parser_error(e))?;
+    lexed.expect_end(&mut parser, false)?;
+    Translator { lexed: &lexed }.expr(&e)
+}
+
+/// One select item, with its alias if it has one (`"value as player"`,
+/// `"reverse(value) r"`, `"*"`, `"t.*"`): an `Expr::Alias` when aliased.
+pub fn parse_select_item(sql: &str) -> Result<Expr> {
+    let lexed = lex(sql)?;
+    let mut parser = lexed.parser();
+    let item = parser.parse_select_item().map_err(|e| lexed.parser_error(e))?;
+    lexed.expect_end(&mut parser, false)?;
+    Translator { lexed: &lexed }.select_item(&item)
+}
+
+/// A query for `spark.sql()`: `SELECT [DISTINCT] items FROM view [AS a]
+/// [JOIN view2 ON ...] [WHERE ...] [GROUP BY ...] [HAVING ...] [ORDER BY ...]
+/// [LIMIT n]`, `UNION [ALL]` of such selects, subqueries in FROM and `WITH`.
+/// `views` looks a temp view up by name (case-insensitively) and returns its
+/// DataFrame.
+pub fn plan_query(sql: &str, views: &dyn Fn(&str) -> Option<DataFrame>) -> Result<DataFrame> {
+    let lexed = lex(sql)?;
+    let mut parser = lexed.parser();
+    let stmt = parser.parse_statement().map_err(|e| lexed.parser_error(e))?;
+    lexed.expect_end(&mut parser, true)?;
+    let query = match stmt {
+        sq::Statement::Query(q) => q,
+        other => {
+            let text = other.to_string();
+            let word = text.split_whitespace().next().unwrap_or("").to_uppercase();
+            return Err(EngineError::unsupported(format!("the SQL statement {word} in spark.sql() (only queries)")));
+        }
+    };
+    let mut planner = Planner { tr: Translator { lexed: &lexed }, views, ctes: Vec::new() };
+    planner.query(&query)
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/// A `ParseException` as PySpark shows it: `[CLASS] text SQLSTATE: s (line l, pos p)`.
+fn parse_exception(class: &str, text: impl std::fmt::Display, sqlstate: &str, at: Option<(u64, u64)>) -> EngineError {
+    let mut e = EngineError::analysis(class, text, sqlstate);
+    e.python_type = "ParseException".into();
+    if let Some((line, pos)) = at {
+        e.message.push_str(&format!(" (line {line}, pos {pos})"));
+    }
+    e
+}
+
+fn syntax_error(near: &str, extra: bool, at: Option<(u64, u64)>) -> EngineError {
+    let text = if near.is_empty() {
+        "Syntax error at or near end of input.".to_string()
+    } else if extra {
+        format!("Syntax error at or near '{near}': extra input '{near}'.")
+    } else {
+        format!("Syntax error at or near '{near}'.")
+    };
+    parse_exception("PARSE_SYNTAX_ERROR", text, "42601", at)
+}
+
+fn typed_literal_error(kind: &str, value: &str) -> EngineError {
+    parse_exception(
+        "INVALID_TYPED_LITERAL",
+        format!("The value of the typed literal \"{kind}\" is invalid: '{value}'."),
+        "42604",
+        None,
+    )
+}
+
+fn numeric_range_error(raw: &str, ty: &str, min: &str, max: &str) -> EngineError {
+    parse_exception(
+        "INVALID_NUMERIC_LITERAL_RANGE",
+        format!(
+            "Numeric literal {raw} is outside the valid range for {ty} with minimum value of {min} and maximum value of {max}. Please adjust the value accordingly."
+        ),
+        "22003",
+        None,
+    )
+}
+
+fn decimal_precision_error(p: usize) -> EngineError {
+    let mut e = EngineError::spark(
+        ErrorKind::Analysis,
+        "DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION",
+        format!("Decimal precision {p} exceeds max precision 38."),
+        "22003",
+    );
+    e.python_type = "ArithmeticException".into();
+    e
+}
+
+fn interval_error(class: &str, text: String) -> EngineError {
+    let mut e = EngineError::analysis(class, text, "22006");
+    e.python_type = "IllegalArgumentException".into();
+    e
+}
+
+// ---------------------------------------------------------------------------
+// Dialect
+// ---------------------------------------------------------------------------
+
+/// sqlparser's Spark dialect, with backslash escapes in string literals
+/// (`'a\'b'`, `'\n'`) as Spark reads them.
+#[derive(Debug)]
+struct SparkDialect;
+
+impl Dialect for SparkDialect {
+    fn dialect(&self) -> TypeId {
+        TypeId::of::<SparkSqlDialect>()
+    }
+    fn is_delimited_identifier_start(&self, ch: char) -> bool {
+        SparkSqlDialect.is_delimited_identifier_start(ch)
+    }
+    fn supports_string_literal_column_alias(&self, explicit: bool) -> bool {
+        SparkSqlDialect.supports_string_literal_column_alias(explicit)
+    }
+    fn supports_string_literal_table_alias(&self, explicit: bool) -> bool {
+        SparkSqlDialect.supports_string_literal_table_alias(explicit)
+    }
+    fn supports_comparison_in_between_low_bound(&self) -> bool {
+        SparkSqlDialect.supports_comparison_in_between_low_bound()
+    }
+    fn identifier_quote_style(&self, identifier: &str) -> Option<char> {
+        SparkSqlDialect.identifier_quote_style(identifier)
+    }
+    fn is_identifier_start(&self, ch: char) -> bool {
+        SparkSqlDialect.is_identifier_start(ch)
+    }
+    fn is_identifier_part(&self, ch: char) -> bool {
+        SparkSqlDialect.is_identifier_part(ch)
+    }
+    fn supports_filter_during_aggregation(&self) -> bool {
+        true
+    }
+    fn supports_group_by_expr(&self) -> bool {
+        true
+    }
+    fn supports_group_by_with_modifier(&self) -> bool {
+        true
+    }
+    fn supports_lambda_functions(&self) -> bool {
+        true
+    }
+    fn supports_select_wildcard_except(&self) -> bool {
+        true
+    }
+    fn supports_struct_literal(&self) -> bool {
+        true
+    }
+    fn supports_nested_comments(&self) -> bool {
+        true
+    }
+    fn supports_long_type_as_bigint(&self) -> bool {
+        true
+    }
+    fn require_interval_qualifier(&self) -> bool {
+        true
+    }
+    fn supports_bang_not_operator(&self) -> bool {
+        true
+    }
+    fn supports_select_item_multi_column_alias(&self) -> bool {
+        true
+    }
+    fn supports_cte_without_as(&self) -> bool {
+        true
+    }
+    fn supports_map_literal_with_angle_brackets(&self) -> bool {
+        true
+    }
+    fn supports_string_literal_backslash_escape(&self) -> bool {
+        true
+    }
+    fn parse_infix(&self, parser: &mut Parser, expr: &sq::Expr, precedence: u8) -> Option<Result<sq::Expr, ParserError>> {
+        SparkSqlDialect.parse_infix(parser, expr, precedence)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lexing: Spark's literal forms become placeholders
+// ---------------------------------------------------------------------------
+
+/// Marks placeholders this module put into the token stream.
+const PLACEHOLDER: &str = "\u{1}streamlab:";
+
+/// More significant tokens than this is refused (the translation recurses
+/// over the expression's depth).
+const MAX_TOKENS: usize = 3000;
+
+/// What a placeholder stands for.
+#[derive(Clone, Debug)]
+enum Pre {
+    /// A number with a type suffix (`1.5D`): made a literal once its sign is known.
+    Number { text: String, suffix: String },
+    /// A finished literal (interval, date, timestamp, concatenated strings).
+    Lit(Expr),
+}
+
+struct Lexed {
+    sql_chars: Vec<char>,
+    line_starts: Vec<usize>,
+    tokens: Vec<TokenWithSpan>,
+    pre: Vec<Pre>,
+}
+
+fn is_ws(t: &Token) -> bool {
+    matches!(t, Token::Whitespace(_))
+}
+
+fn is_string(t: &Token) -> bool {
+    matches!(t, Token::SingleQuotedString(_) | Token::DoubleQuotedString(_))
+}
+
+fn string_value(t: &Token) -> Option<&str> {
+    match t {
+        Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn plain_word(t: &Token) -> Option<&sqlparser::tokenizer::Word> {
+    match t {
+        Token::Word(w) if w.quote_style.is_none() => Some(w),
+        _ => None,
+    }
+}
+
+fn lex(sql: &str) -> Result<Lexed> {
+    let sql_chars: Vec<char> = sql.chars().collect();
+    let mut line_starts = vec![0];
+    for (i, c) in sql_chars.iter().enumerate() {
+        if *c == '\n' {
+            line_starts.push(i + 1);
+        }
+    }
+    let mut lexed = Lexed { sql_chars, line_starts, tokens: Vec::new(), pre: Vec::new() };
+    let raw = match Tokenizer::new(&SparkDialect, sql).with_unescape(true).tokenize_with_location() {
+        Ok(t) => t,
+        Err(e) => {
+            let off = lexed.offset(e.location);
+            let near = lexed.sql_chars.get(off).map(|c| c.to_string()).unwrap_or_default();
+            return Err(syntax_error(&near, false, Some(lexed.line_pos(e.location))));
+        }
+    };
+    let significant = raw.iter().filter(|t| !is_ws(&t.token) && t.token != Token::EOF).count();
+    if significant == 0 {
+        let line = lexed.line_starts.len() as u64;
+        let pos = (lexed.sql_chars.len() - lexed.line_starts.last().copied().unwrap_or(0)) as u64;
+        return Err(parse_exception(
+            "PARSE_EMPTY_STATEMENT",
+            "Syntax error, unexpected empty statement.",
+            "42617",
+            Some((line, pos)),
+        ));
+    }
+    if significant > MAX_TOKENS {
+        return Err(EngineError::unsupported(format!("SQL text longer than {MAX_TOKENS} tokens")));
+    }
+    lexed.tokens = lexed.rewrite(raw)?;
+    Ok(lexed)
+}
+
+impl Lexed {
+    fn parser(&self) -> Parser<'static> {
+        Parser::new(&SparkDialect).with_tokens_with_locations(self.tokens.clone())
+    }
+
+    /// Char offset of a location (1-based line and column).
+    fn offset(&self, loc: Location) -> usize {
+        let line = (loc.line.max(1) - 1) as usize;
+        let start = self.line_starts.get(line).copied().unwrap_or(self.sql_chars.len());
+        (start + (loc.column.max(1) - 1) as usize).min(self.sql_chars.len())
+    }
+
+    /// Spark's `(line l, pos p)`: 1-based line, 0-based column.
+    fn line_pos(&self, loc: Location) -> (u64, u64) {
+        (loc.line.max(1), loc.column.max(1) - 1)
+    }
+
+    fn end_pos(&self) -> (u64, u64) {
+        let line = self.line_starts.len() as u64;
+        (line, (self.sql_chars.len() - self.line_starts.last().copied().unwrap_or(0)) as u64)
+    }
+
+    fn text(&self, span: Span) -> String {
+        let a = self.offset(span.start);
+        let b = self.offset(span.end).max(a);
+        self.sql_chars[a..b].iter().collect()
+    }
+
+    /// Spark's error for a token the grammar does not expect.
+    fn error_at_token(&self, t: &TokenWithSpan, extra: bool) -> EngineError {
+        if t.token == Token::EOF {
+            return syntax_error("", false, Some(self.end_pos()));
+        }
+        let mut near = self.text(t.span);
+        if near.is_empty() {
+            near = t.token.to_string();
+        }
+        syntax_error(&near, extra, Some(self.line_pos(t.span.start)))
+    }
+
+    /// Maps a sqlparser error to Spark's PARSE_SYNTAX_ERROR.
+    fn parser_error(&self, e: ParserError) -> EngineError {
+        let msg = match e {
+            ParserError::RecursionLimitExceeded => {
+                return EngineError::unsupported("SQL expressions nested this deeply");
+            }
+            ParserError::TokenizerError(m) | ParserError::ParserError(m) => m,
+        };
+        if let Some(loc) = parse_location(&msg) {
+            if let Some(t) = self.tokens.iter().find(|t| t.span.start == loc && !is_ws(&t.token)) {
+                return self.error_at_token(t, false);
+            }
+            let off = self.offset(loc);
+            let near = self.sql_chars.get(off).map(|c| c.to_string()).unwrap_or_default();
+            return syntax_error(&near, false, Some(self.line_pos(loc)));
+        }
+        // No location: sqlparser met the end of the input.
+        syntax_error("", false, Some(self.end_pos()))
+    }
+
+    /// Everything must have been read (a query may end with `;`).
+    fn expect_end(&self, parser: &mut Parser, allow_semicolon: bool) -> Result<()> {
+        if allow_semicolon {
+            while parser.consume_token(&Token::SemiColon) {}
+        }
+        let t = parser.peek_token();
+        if t.token == Token::EOF {
+            Ok(())
+        } else {
+            Err(self.error_at_token(&t, true))
+        }
+    }
+
+    fn placeholder(&mut self, pre: Pre, start: Location, end: Location) -> TokenWithSpan {
+        self.pre.push(pre);
+        TokenWithSpan::new(Token::Placeholder(format!("{PLACEHOLDER}{}", self.pre.len() - 1)), Span::new(start, end))
+    }
+
+    /// Index of the next significant token after `i`.
+    fn next_sig(toks: &[TokenWithSpan], i: usize) -> usize {
+        let mut j = i + 1;
+        while j < toks.len() && is_ws(&toks[j].token) {
+            j += 1;
+        }
+        j.min(toks.len().saturating_sub(1))
+    }
+
+    fn rewrite(&mut self, toks: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>> {
+        let mut out: Vec<TokenWithSpan> = Vec::with_capacity(toks.len());
+        let mut i = 0;
+        while i < toks.len() {
+            let t = &toks[i];
+            match &t.token {
+                // 1.5D, 10Y, 1.5BD: the suffix follows the digits directly.
+                Token::Number(text, false) => {
+                    if let Some(w) = toks.get(i + 1).and_then(|n| plain_word(&n.token)) {
+                        let suffix = w.value.to_ascii_uppercase();
+                        if matches!(suffix.as_str(), "D" | "F" | "BD" | "S" | "Y" | "L") {
+                            let p = self.placeholder(
+                                Pre::Number { text: text.clone(), suffix },
+                                t.span.start,
+                                toks[i + 1].span.end,
+                            );
+                            out.push(p);
+                            i += 2;
+                            continue;
+                        }
+                    }
+                    out.push(t.clone());
+                }
+                Token::Word(w) if w.quote_style.is_none() => {
+                    let upper = w.value.to_ascii_uppercase();
+                    let next = Self::next_sig(&toks, i);
+                    if upper == "INTERVAL" {
+                        let (lit, last) = self.interval(&toks, i)?;
+                        let p = self.placeholder(Pre::Lit(lit), t.span.start, toks[last].span.end);
+                        out.push(p);
+                        i = last + 1;
+                        continue;
+                    }
+                    if matches!(upper.as_str(), "DATE" | "TIMESTAMP" | "TIMESTAMP_NTZ" | "TIMESTAMP_LTZ" | "X")
+                        && next > i
+                        && is_string(&toks[next].token)
+                    {
+                        let value = string_value(&toks[next].token).unwrap_or_default().to_string();
+                        let lit = typed_literal(&upper, &value)?;
+                        let p = self.placeholder(Pre::Lit(lit), t.span.start, toks[next].span.end);
+                        out.push(p);
+                        i = next + 1;
+                        continue;
+                    }
+                    let mut t = t.clone();
+                    if next > i && toks[next].token == Token::LParen {
+                        let plain = match w.keyword {
+                            // Spark's array(...), map(...), exists(...) are functions.
+                            Keyword::ARRAY | Keyword::MAP | Keyword::EXISTS => true,
+                            // trim(a, b), ceil(x, 1), substr(s, 1, 2): plain calls too;
+                            // the keyword forms (`trim(BOTH 'a' FROM s)`) have no comma.
+                            Keyword::TRIM
+                            | Keyword::CEIL
+                            | Keyword::FLOOR
+                            | Keyword::SUBSTR
+                            | Keyword::SUBSTRING
+                            | Keyword::POSITION
+                            | Keyword::OVERLAY => top_level_comma(&toks, next),
+                            _ => false,
+                        };
+                        if plain {
+                            if let Token::Word(w) = &mut t.token {
+                                w.keyword = Keyword::NoKeyword;
+                            }
+                        }
+                    }
+                    out.push(t);
+                }
+                // 'a' 'b' is one literal 'ab' in Spark.
+                Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => {
+                    let mut value = s.clone();
+                    let mut last = i;
+                    loop {
+                        let n = Self::next_sig(&toks, last);
+                        if n > last && is_string(&toks[n].token) {
+                            value.push_str(string_value(&toks[n].token).unwrap_or_default());
+                            last = n;
+                        } else {
+                            break;
+                        }
+                    }
+                    if last == i {
+                        out.push(t.clone());
+                    } else {
+                        let p = self.placeholder(Pre::Lit(Expr::Literal(Lit::Str(value))), t.span.start, toks[last].span.end);
+                        out.push(p);
+                        i = last + 1;
+                        continue;
+                    }
+                }
+                _ => out.push(t.clone()),
+            }
+            i += 1;
+        }
+        Ok(out)
+    }
+
+    /// `INTERVAL ...` starting at token `start`: the literal and the index of
+    /// its last token.
+    fn interval(&self, toks: &[TokenWithSpan], start: usize) -> Result<(Expr, usize)> {
+        // A value: [+-]number or a string.
+        let value_at = |j: usize| -> Option<(String, bool, usize)> {
+            match &toks.get(j)?.token {
+                Token::Number(n, false) => Some((n.clone(), false, j)),
+                Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => Some((s.clone(), true, j)),
+                Token::Minus | Token::Plus => {
+                    let k = Self::next_sig(toks, j);
+                    match &toks.get(k)?.token {
+                        Token::Number(n, false) if k > j => {
+                            let sign = if toks[j].token == Token::Minus { "-" } else { "" };
+                            Some((format!("{sign}{n}"), false, k))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
+        };
+        let unit_at = |j: usize| -> Option<(Unit, String)> {
+            let w = plain_word(&toks.get(j)?.token)?;
+            Unit::parse(&w.value).map(|u| (u, w.value.to_ascii_lowercase()))
+        };
+        let mut pairs: Vec<(String, bool, Unit, String)> = Vec::new();
+        let mut last = start;
+        loop {
+            let j = Self::next_sig(toks, last);
+            if j <= last {
+                break;
+            }
+            let Some((value, quoted, vend)) = value_at(j) else {
+                if pairs.is_empty() {
+                    return Err(self.error_at_token(&toks[j], false));
+                }
+                break;
+            };
+            let u = Self::next_sig(toks, vend);
+            match unit_at(u).filter(|_| u > vend) {
+                Some((unit, word)) => {
+                    pairs.push((value, quoted, unit, word));
+                    last = u;
+                }
+                None if pairs.is_empty() && quoted => {
+                    // INTERVAL '10 minutes': the units are inside the string.
+                    let (micros, from, to) = interval_from_string(&value)?;
+                    return Ok((interval_lit(micros, from, to), vend));
+                }
+                None if pairs.is_empty() => return Err(self.error_at_token(&toks[u], false)),
+                None => break,
+            }
+        }
+        // INTERVAL '1 2:03:04' DAY TO SECOND
+        if pairs.len() == 1 && pairs[0].1 {
+            let to = Self::next_sig(toks, last);
+            if to > last && plain_word(&toks[to].token).is_some_and(|w| w.keyword == Keyword::TO) {
+                let u = Self::next_sig(toks, to);
+                let end_unit = unit_at(u).filter(|_| u > to).ok_or_else(|| self.error_at_token(&toks[u], false))?;
+                let (from, upto) = (pairs[0].2.field()?, end_unit.0.field()?);
+                if upto <= from {
+                    return Err(self.error_at_token(&toks[u], false));
+                }
+                let micros = interval_from_to(&pairs[0].0, from, upto)?;
+                return Ok((interval_lit(micros, from, upto), u));
+            }
+        }
+        let text: String = pairs.iter().map(|(v, _, _, w)| format!(" {v} {w}")).collect();
+        let (micros, from, to) = interval_from_units(pairs.iter().map(|(v, _, u, w)| (v.as_str(), *u, w.as_str())), &text)?;
+        Ok((interval_lit(micros, from, to), last))
+    }
+}
+
+/// Whether the parentheses opening at `open` hold a comma at their own level.
+fn top_level_comma(toks: &[TokenWithSpan], open: usize) -> bool {
+    let mut depth = 0usize;
+    for t in &toks[open..] {
+        match t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return false;
+                }
+            }
+            Token::Comma if depth == 1 => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `at Line: 1, Column: 5` in a sqlparser message.
+fn parse_location(msg: &str) -> Option<Location> {
+    let i = msg.rfind("at Line: ")?;
+    let rest = &msg[i + "at Line: ".len()..];
+    let (line, rest) = rest.split_once(", Column: ")?;
+    let col: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    Some(Location::new(line.trim().parse().ok()?, col.parse().ok()?))
+}
+
+// ---------------------------------------------------------------------------
+// Intervals
+// ---------------------------------------------------------------------------
+
+const MICROS_PER_SECOND: i64 = 1_000_000;
+const MICROS_PER_MINUTE: i64 = 60 * MICROS_PER_SECOND;
+const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MINUTE;
+const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unit {
+    Year,
+    Month,
+    Week,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    Millisecond,
+    Microsecond,
+}
+
+/// A day-time interval's field, in Spark's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Field {
+    Day,
+    Hour,
+    Minute,
+    Second,
+}
+
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Field::Day => "DAY",
+            Field::Hour => "HOUR",
+            Field::Minute => "MINUTE",
+            Field::Second => "SECOND",
+        }
+    }
+}
+
+impl Unit {
+    fn parse(word: &str) -> Option<Unit> {
+        let w = word.to_ascii_lowercase();
+        let w = w.strip_suffix('s').unwrap_or(&w);
+        Some(match w {
+            "year" => Unit::Year,
+            "month" => Unit::Month,
+            "week" => Unit::Week,
+            "day" => Unit::Day,
+            "hour" => Unit::Hour,
+            "minute" => Unit::Minute,
+            "second" => Unit::Second,
+            "millisecond" => Unit::Millisecond,
+            "microsecond" => Unit::Microsecond,
+            _ => return None,
+        })
+    }
+
+    fn field(self) -> Result<Field> {
+        Ok(match self {
+            Unit::Year | Unit::Month => {
+                return Err(EngineError::unsupported("year-month interval literals (INTERVAL ... YEAR/MONTH)"))
+            }
+            Unit::Week | Unit::Day => Field::Day,
+            Unit::Hour => Field::Hour,
+            Unit::Minute => Field::Minute,
+            Unit::Second | Unit::Millisecond | Unit::Microsecond => Field::Second,
+        })
+    }
+
+    fn micros(self) -> i64 {
+        match self {
+            Unit::Week => 7 * MICROS_PER_DAY,
+            Unit::Day => MICROS_PER_DAY,
+            Unit::Hour => MICROS_PER_HOUR,
+            Unit::Minute => MICROS_PER_MINUTE,
+            Unit::Second => MICROS_PER_SECOND,
+            Unit::Millisecond => 1_000,
+            Unit::Microsecond => 1,
+            Unit::Year | Unit::Month => 0,
+        }
+    }
+}
+
+fn interval_overflow(text: &str) -> EngineError {
+    interval_error(
+        "INVALID_INTERVAL_FORMAT.ARITHMETIC_EXCEPTION",
+        format!("Error parsing '{text}' to interval. Please ensure that the value provided is in a valid format for defining an interval. You can reference the documentation for the correct format. Uncaught arithmetic exception while parsing '{text}'."),
+    )
+}
+
+fn interval_invalid(text: &str) -> EngineError {
+    interval_error(
+        "INVALID_INTERVAL_FORMAT.INVALID_VALUE",
+        format!("Error parsing '{text}' to interval. Please ensure that the value provided is in a valid format for defining an interval. You can reference the documentation for the correct format. The value '{text}' is not valid."),
+    )
+}
+
+/// `value unit` pairs (`1 hour`, `30 minutes`): micros and the fields the
+/// literal spans.
+fn interval_from_units<'a>(pairs: impl Iterator<Item = (&'a str, Unit, &'a str)>, text: &str) -> Result<(i64, Field, Field)> {
+    let mut total: i64 = 0;
+    let mut from: Option<Field> = None;
+    let mut to: Option<Field> = None;
+    for (value, unit, word) in pairs {
+        let field = unit.field()?;
+        from = Some(from.map_or(field, |f| f.min(field)));
+        to = Some(to.map_or(field, |f| f.max(field)));
+        let v = value.trim();
+        let (neg, digits) = match v.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, v.strip_prefix('+').unwrap_or(v)),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        if int.is_empty() && frac.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+            return Err(interval_invalid(text));
+        }
+        let mut micros = if int.is_empty() {
+            0
+        } else {
+            int.parse::<i64>()
+                .ok()
+                .and_then(|n| n.checked_mul(unit.micros()))
+                .ok_or_else(|| interval_overflow(text))?
+        };
+        if !frac.is_empty() && frac.chars().any(|c| c != '0') {
+            if unit != Unit::Second {
+                return Err(interval_error(
+                    "INVALID_INTERVAL_FORMAT.INVALID_FRACTION",
+                    format!("Error parsing '{text}' to interval. Please ensure that the value provided is in a valid format for defining an interval. You can reference the documentation for the correct format. {word} cannot have fractional part."),
+                ));
+            }
+            let f6: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
+            micros = micros.checked_add(f6.parse::<i64>().unwrap_or(0)).ok_or_else(|| interval_overflow(text))?;
+        }
+        let micros = if neg { -micros } else { micros };
+        total = total.checked_add(micros).ok_or_else(|| interval_overflow(text))?;
+    }
+    match (from, to) {
+        (Some(f), Some(t)) => Ok((total, f, t)),
+        _ => Err(interval_invalid(text)),
+    }
+}
+
+/// `INTERVAL '1 day 2 hours'`: the units written inside the string.
+fn interval_from_string(s: &str) -> Result<(i64, Field, Field)> {
+    let mut words: Vec<&str> = s.split_whitespace().collect();
+    if words.first().is_some_and(|w| w.eq_ignore_ascii_case("interval")) {
+        words.remove(0);
+    }
+    if words.is_empty() || words.len() % 2 != 0 {
+        return Err(interval_invalid(s));
+    }
+    let mut pairs = Vec::new();
+    for pair in words.chunks(2) {
+        let unit = Unit::parse(pair[1]).ok_or_else(|| interval_invalid(s))?;
+        pairs.push((pair[0], unit, pair[1]));
+    }
+    interval_from_units(pairs.into_iter(), s)
+}
+
+/// `INTERVAL '1 2:03:04' DAY TO SECOND`, `'1:30' HOUR TO MINUTE`.
+fn interval_from_to(s: &str, from: Field, to: Field) -> Result<i64> {
+    let bad = || {
+        interval_error(
+            "INVALID_INTERVAL_FORMAT.UNMATCHED_FORMAT_STRING",
+            format!(
+                "Interval string does not match day-time format of `{}` when cast to interval {} TO {}: {s}. Please ensure that the value provided is in a valid format for defining an interval. You can reference the documentation for the correct format.",
+                match (from, to) {
+                    (Field::Day, Field::Hour) => "[+|-]d h",
+                    (Field::Day, Field::Minute) => "[+|-]d h:m",
+                    (Field::Day, Field::Second) => "[+|-]d h:m:s.n",
+                    (Field::Hour, Field::Minute) => "[+|-]h:m",
+                    (Field::Hour, Field::Second) => "[+|-]h:m:s.n",
+                    _ => "[+|-]m:s.n",
+                },
+                from.name().to_lowercase(),
+                to.name().to_lowercase()
+            ),
+        )
+    };
+    let t = s.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    // Split into the numbers in order: day, then h:m:s.
+    let mut nums: Vec<&str> = Vec::new();
+    let (first, rest) = if from == Field::Day {
+        let (d, r) = body.split_once(' ').ok_or_else(bad)?;
+        nums.push(d);
+        (None, r.trim_start())
+    } else {
+        (Some(()), body)
+    };
+    let _ = first;
+    nums.extend(rest.split(':'));
+    let fields: Vec<Field> = [Field::Day, Field::Hour, Field::Minute, Field::Second]
+        .into_iter()
+        .filter(|f| *f >= from && *f <= to)
+        .collect();
+    if nums.len() != fields.len() {
+        return Err(bad());
+    }
+    let mut total: i64 = 0;
+    for (i, (n, f)) in nums.iter().zip(&fields).enumerate() {
+        let (int, frac) = if *f == Field::Second { n.split_once('.').unwrap_or((n, "")) } else { (*n, "") };
+        if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let v: i64 = int.parse().map_err(|_| bad())?;
+        let limit = match f {
+            Field::Day => i64::MAX,
+            Field::Hour => 23,
+            Field::Minute | Field::Second => 59,
+        };
+        if i > 0 && v > limit {
+            return Err(bad());
+        }
+        let unit = match f {
+            Field::Day => MICROS_PER_DAY,
+            Field::Hour => MICROS_PER_HOUR,
+            Field::Minute => MICROS_PER_MINUTE,
+            Field::Second => MICROS_PER_SECOND,
+        };
+        let mut m = v.checked_mul(unit).ok_or_else(bad)?;
+        if !frac.is_empty() {
+            let f6: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
+            m += f6.parse::<i64>().unwrap_or(0);
+        }
+        total = total.checked_add(m).ok_or_else(bad)?;
+    }
+    Ok(if neg { -total } else { total })
+}
+
+/// Spark's name for a day-time interval literal (`IntervalUtils.toDayTimeIntervalString`,
+/// ANSI style): `INTERVAL '01' MINUTE`, `INTERVAL '1 02:03:04' DAY TO SECOND`.
+fn interval_name(micros: i64, from: Field, to: Field) -> String {
+    let suffix = if from == to { from.name().to_string() } else { format!("{} TO {}", from.name(), to.name()) };
+    if micros == i64::MIN {
+        let first = match from {
+            Field::Day => "-106751991".to_string(),
+            Field::Hour => "-2562047788".to_string(),
+            Field::Minute => "-153722867280".to_string(),
+            Field::Second => "-9223372036854.775808".to_string(),
+        };
+        let tail = match (from, to) {
+            (Field::Day, Field::Hour) => " 04",
+            (Field::Day, Field::Minute) => " 04:00",
+            (Field::Day, Field::Second) => " 04:00:54.775808",
+            (Field::Hour, Field::Minute) => ":00",
+            (Field::Hour, Field::Second) => ":00:54.775808",
+            (Field::Minute, Field::Second) => ":54.775808",
+            _ => "",
+        };
+        return format!("INTERVAL '{first}{tail}' {suffix}");
+    }
+    let sign = if micros < 0 { "-" } else { "" };
+    let mut rest = micros.abs();
+    let seconds_text = |rest: i64| {
+        let lead = if rest < 10 * MICROS_PER_SECOND { "0" } else { "" };
+        let (s, f) = (rest / MICROS_PER_SECOND, rest % MICROS_PER_SECOND);
+        if f == 0 {
+            format!("{lead}{s}")
+        } else {
+            let frac = format!("{f:06}");
+            format!("{lead}{s}.{}", frac.trim_end_matches('0'))
+        }
+    };
+    let mut out = String::from(sign);
+    match from {
+        Field::Day => {
+            out += &(rest / MICROS_PER_DAY).to_string();
+            rest %= MICROS_PER_DAY;
+        }
+        Field::Hour => {
+            out += &format!("{:02}", rest / MICROS_PER_HOUR);
+            rest %= MICROS_PER_HOUR;
+        }
+        Field::Minute => {
+            out += &format!("{:02}", rest / MICROS_PER_MINUTE);
+            rest %= MICROS_PER_MINUTE;
+        }
+        Field::Second => out += &seconds_text(rest),
+    }
+    if from < Field::Hour && Field::Hour <= to {
+        out += &format!(" {:02}", rest / MICROS_PER_HOUR);
+        rest %= MICROS_PER_HOUR;
+    }
+    if from < Field::Minute && Field::Minute <= to {
+        out += &format!(":{:02}", rest / MICROS_PER_MINUTE);
+        rest %= MICROS_PER_MINUTE;
+    }
+    if from < Field::Second && Field::Second <= to {
+        out += &format!(":{}", seconds_text(rest));
+    }
+    format!("INTERVAL '{out}' {suffix}")
+}
+
+fn interval_lit(micros: i64, from: Field, to: Field) -> Expr {
+    Expr::Literal(Lit::Interval(micros, interval_name(micros, from, to)))
+}
+
+// ---------------------------------------------------------------------------
+// Typed literals and numbers
+// ---------------------------------------------------------------------------
+
+/// `yyyy`, `yyyy-[m]m`, `yyyy-[m]m-[d]d`, optionally followed by `T...` or ` ...`.
+fn parse_date_part(s: &str) -> Option<chrono::NaiveDate> {
+    let mut parts = s.splitn(3, '-');
+    let y = parts.next()?;
+    let m = parts.next().unwrap_or("1");
+    let d = parts.next().unwrap_or("1");
+    let ok = |p: &str, lo: usize, hi: usize| p.len() >= lo && p.len() <= hi && p.chars().all(|c| c.is_ascii_digit());
+    if !ok(y, 4, 7) || !ok(m, 1, 2) || !ok(d, 1, 2) {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+fn parse_date_literal(s: &str) -> Option<i32> {
+    let t = s.trim();
+    let date = t.split(['T', ' ']).next()?;
+    let d = parse_date_part(date)?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    i32::try_from((d - epoch).num_days()).ok()
+}
+
+/// A timestamp as Spark's `stringToTimestamp` reads it: a date, then
+/// optionally `[T ]h:m[:s[.f]]`, then optionally a zone. Returns the UTC
+/// micros, the zone-less reading interpreted in UTC.
+// The session time zone should apply to a literal without a zone; the
+// engine names and reads these literals in UTC until the session zone is
+// threaded through the parser.
+fn parse_timestamp_literal(s: &str, ntz: bool) -> Option<i64> {
+    let t = s.trim();
+    let split = t.find(['T', ' ']).unwrap_or(t.len());
+    let date = parse_date_part(&t[..split])?;
+    let mut rest = t[split..].trim_start_matches(['T', ' ']);
+    let mut time = chrono::NaiveTime::MIN;
+    if rest.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.')).unwrap_or(rest.len());
+        let (clock, after) = rest.split_at(end);
+        let mut hms = clock.split(':');
+        let h: u32 = hms.next()?.parse().ok()?;
+        let m: u32 = hms.next()?.parse().ok()?;
+        let (sec, frac) = match hms.next() {
+            Some(sp) => {
+                let (a, b) = sp.split_once('.').unwrap_or((sp, ""));
+                (a.parse::<u32>().ok()?, b)
+            }
+            None => (0, ""),
+        };
+        if hms.next().is_some() || frac.len() > 9 || !frac.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let nanos: u32 = if frac.is_empty() {
+            0
+        } else {
+            let f6: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
+            f6.parse::<u32>().ok()? * 1000
+        };
+        time = chrono::NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?;
+        rest = after;
+    } else if !rest.is_empty() && t[split..].starts_with('T') {
+        return None;
+    }
+    let local = date.and_time(time);
+    let zone = rest.trim();
+    if zone.is_empty() || ntz {
+        return Some(local.and_utc().timestamp_micros());
+    }
+    let z = crate::zone::SessionZone::parse(zone)?;
+    Some(z.local_to_utc_micros(&local))
+}
+
+fn typed_literal(kind: &str, value: &str) -> Result<Expr> {
+    match kind {
+        "DATE" => parse_date_literal(value)
+            .map(|d| Expr::Literal(Lit::Date(d)))
+            .ok_or_else(|| typed_literal_error("DATE", value)),
+        "TIMESTAMP" | "TIMESTAMP_LTZ" => parse_timestamp_literal(value, false)
+            .map(|t| Expr::Literal(Lit::Timestamp(t)))
+            .ok_or_else(|| typed_literal_error(kind, value)),
+        "TIMESTAMP_NTZ" => {
+            let micros = parse_timestamp_literal(value, true).ok_or_else(|| typed_literal_error(kind, value))?;
+            let text = crate::plan::expr::timestamp_text(micros);
+            // No NTZ literal in `Lit`: a cast of its text, named as Spark names it.
+            Ok(Expr::Alias(
+                Box::new(Expr::Cast {
+                    expr: Box::new(Expr::Literal(Lit::Str(text.clone()))),
+                    to: types::timestamp_ntz(),
+                    try_: false,
+                }),
+                format!("TIMESTAMP_NTZ '{text}'"),
+            ))
+        }
+        _ => Err(EngineError::unsupported(format!("binary literals (X'{value}')"))),
+    }
+}
+
+/// A decimal literal's unscaled value, precision and scale (`100.00` is
+/// decimal(5,2), `0.1` decimal(1,1)).
+fn decimal_literal(text: &str) -> Result<Lit> {
+    let (neg, body) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits = format!("{int}{frac}");
+    let significant = digits.trim_start_matches('0');
+    let scale = frac.len();
+    let precision = significant.len().max(1).max(scale);
+    if precision > 38 {
+        return Err(decimal_precision_error(precision));
+    }
+    let unscaled: i128 = if significant.is_empty() { 0 } else { significant.parse().map_err(|_| decimal_precision_error(precision))? };
+    Ok(Lit::Decimal(if neg { -unscaled } else { unscaled }, precision as u8, scale as i8))
+}
+
+/// A number literal, its sign folded in as Spark's grammar does (`-1` is a
+/// literal, named `-1`).
+fn number_literal(text: &str, suffix: &str, neg: bool) -> Result<Expr> {
+    let raw = if neg { format!("-{text}") } else { text.to_string() };
+    let integral = !text.contains(['.', 'e', 'E']);
+    let int_range = |ty: &str, min: i64, max: i64| -> Result<i64> {
+        raw.parse::<i64>()
+            .ok()
+            .filter(|v| *v >= min && *v <= max && integral)
+            .ok_or_else(|| numeric_range_error(&raw, ty, &min.to_string(), &max.to_string()))
+    };
+    // A typed literal Lit cannot hold: a cast, named like the literal.
+    let narrow = |lit: Lit, to: DataType, name: String| Expr::Alias(
+        Box::new(Expr::Cast { expr: Box::new(Expr::Literal(lit)), to, try_: false }),
+        name,
+    );
+    Ok(match suffix {
+        "L" => Expr::Literal(Lit::Long(int_range("bigint", i64::MIN, i64::MAX)?)),
+        "S" => {
+            let v = int_range("smallint", i16::MIN as i64, i16::MAX as i64)?;
+            narrow(Lit::Int(v as i32), DataType::Int16, v.to_string())
+        }
+        "Y" => {
+            let v = int_range("tinyint", i8::MIN as i64, i8::MAX as i64)?;
+            narrow(Lit::Int(v as i32), DataType::Int8, v.to_string())
+        }
+        "D" => {
+            let v: f64 = raw.parse().map_err(|_| syntax_error(&raw, false, None))?;
+            if !v.is_finite() {
+                return Err(numeric_range_error(&raw, "double", "-1.7976931348623157E+308", "1.7976931348623157E+308"));
+            }
+            Expr::Literal(Lit::Double(v))
+        }
+        "F" => {
+            let v: f32 = raw.parse().map_err(|_| syntax_error(&raw, false, None))?;
+            if !v.is_finite() {
+                return Err(numeric_range_error(&raw, "float", "-3.4028235E+38", "3.4028235E+38"));
+            }
+            // Float.toString: the shortest digits of the float, Java-style.
+            let as_double: f64 = v.to_string().parse().unwrap_or(v as f64);
+            narrow(Lit::Double(v as f64), DataType::Float32, java_double_to_string(as_double))
+        }
+        "BD" => Expr::Literal(decimal_literal(&raw)?),
+        _ if text.contains(['e', 'E']) => {
+            let v: f64 = raw.parse().map_err(|_| syntax_error(&raw, false, None))?;
+            if !v.is_finite() {
+                return Err(numeric_range_error(&raw, "double", "-1.7976931348623157E+308", "1.7976931348623157E+308"));
+            }
+            Expr::Literal(Lit::Double(v))
+        }
+        _ if text.contains('.') => Expr::Literal(decimal_literal(&raw)?),
+        _ => match raw.parse::<i64>() {
+            Ok(v) => match i32::try_from(v) {
+                Ok(i) => Expr::Literal(Lit::Int(i)),
+                Err(_) => Expr::Literal(Lit::Long(v)),
+            },
+            Err(_) => Expr::Literal(decimal_literal(&raw)?),
+        },
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Data types
+// ---------------------------------------------------------------------------
+
+fn unsupported_type(name: &str) -> EngineError {
+    parse_exception("UNSUPPORTED_DATATYPE", format!("Unsupported data type \"{}\".", name.to_uppercase()), "0A000", None)
+}
+
+fn decimal_type(info: &sq::ExactNumberInfo) -> Result<DataType> {
+    let (p, s) = match info {
+        sq::ExactNumberInfo::None => (10, 0),
+        sq::ExactNumberInfo::Precision(p) => (*p, 0),
+        sq::ExactNumberInfo::PrecisionAndScale(p, s) => (*p, *s),
+    };
+    if p > 38 {
+        return Err(decimal_precision_error(p as usize));
+    }
+    if s < 0 || s as u64 > p || p == 0 {
+        return Err(parse_exception(
+            "INVALID_DECIMAL_SCALE",
+            format!("Decimal scale ({s}) cannot be greater than precision ({p})."),
+            "22003",
+            None,
+        ));
+    }
+    Ok(DataType::Decimal128(p as u8, s as i8))
+}
+
+/// A SQL type name as Spark reads it, mapped per `types.rs`.
+fn data_type(t: &sq::DataType) -> Result<DataType> {
+    use sq::DataType as T;
+    Ok(match t {
+        T::Boolean => DataType::Boolean,
+        T::TinyInt(_) => DataType::Int8,
+        T::SmallInt(_) => DataType::Int16,
+        T::Int(_) | T::Integer(_) => DataType::Int32,
+        T::BigInt(_) => DataType::Int64,
+        T::Float(sq::ExactNumberInfo::None) | T::Real => DataType::Float32,
+        T::Double(sq::ExactNumberInfo::None) => DataType::Float64,
+        T::String(_) | T::Varchar(_) | T::Char(_) | T::Character(_) => DataType::Utf8,
+        T::Date => DataType::Date32,
+        T::Timestamp(_, _) => types::timestamp(),
+        T::TimestampNtz(_) => types::timestamp_ntz(),
+        T::Decimal(i) | T::Numeric(i) | T::Dec(i) => decimal_type(i)?,
+        T::Binary(None) => DataType::Binary,
+        T::Array(sq::ArrayElemTypeDef::AngleBracket(inner)) => types::array_of(data_type(inner)?),
+        T::Map(k, v, _) => types::map_of(data_type(k)?, data_type(v)?),
+        T::Struct(fields, _) => {
+            let mut out = Vec::new();
+            for f in fields {
+                let name = f.field_name.as_ref().map(|n| n.value.clone()).ok_or_else(|| unsupported_type(&t.to_string()))?;
+                out.push((name, data_type(&f.field_type)?));
+            }
+            types::struct_of(out)
+        }
+        T::Custom(name, mods) if mods.is_empty() && name.0.len() == 1 => {
+            let n = name.to_string().to_ascii_lowercase();
+            match n.as_str() {
+                "byte" => DataType::Int8,
+                "short" => DataType::Int16,
+                "long" => DataType::Int64,
+                "timestamp_ltz" => types::timestamp(),
+                "void" => DataType::Null,
+                _ => return Err(unsupported_type(&n)),
+            }
+        }
+        T::Interval { .. } => return Err(EngineError::unsupported("casts to interval types")),
+        other => return Err(unsupported_type(&other.to_string())),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Expressions
+// ---------------------------------------------------------------------------
+
+struct Translator<'a> {
+    lexed: &'a Lexed,
+}
+
+fn ident_name(i: &sq::Ident) -> String {
+    i.value.clone()
+}
+
+fn object_name_parts(n: &sq::ObjectName) -> Result<Vec<String>> {
+    n.0.iter()
+        .map(|p| match p.as_ident() {
+            Some(i) => Ok(ident_name(i)),
+            None => Err(EngineError::unsupported(format!("the name {n}"))),
+        })
+        .collect()
+}
+
+/// The name Spark SQL gives a call written with `name`, when the engine's
+/// canonical call is named differently (SQL keeps the alias the user wrote:
+/// `mean(n)`, `ucase(value)`, `ceiling(d)`; `power` is `POWER(...)`).
+fn sql_call_name(lower: &str, args: &[Expr], distinct: bool) -> Option<String> {
+    let list = |args: &[Expr]| args.iter().map(|a| a.pretty()).collect::<Vec<_>>().join(", ");
+    let d = if distinct { "DISTINCT " } else { "" };
+    match lower {
+        "power" => Some(format!("POWER({})", list(args))),
+        "pow" | "ln" | "ceiling" => Some(format!("{lower}({})", list(args))),
+        "first" | "last" | "first_value" | "last_value" | "any_value" if args.len() == 2 => {
+            Some(format!("{lower}({d}{})", list(&args[..1])))
+        }
+        _ if functions::canonical(lower) != lower && !functions::is_generator(lower) => Some(format!("{lower}({d}{})", list(args))),
+        _ => None,
+    }
+}
+
+/// A function call as Spark's SQL parser builds it.
+fn sql_call(name: &str, args: Vec<Expr>, distinct: bool) -> Expr {
+    let lower = name.to_ascii_lowercase();
+    if lower == "positive" && args.len() == 1 {
+        return Expr::Pos(Box::new(args.into_iter().next().unwrap_or(Expr::Literal(Lit::Null))));
+    }
+    let display = sql_call_name(&lower, &args, distinct);
+    let mut call = functions::call(&lower, args);
+    if distinct {
+        if let Expr::Call { distinct: d, .. } = &mut call {
+            *d = true;
+        }
+    }
+    match display {
+        Some(n) if n != call.pretty() => Expr::Alias(Box::new(call), n),
+        _ => call,
+    }
+}
+
+impl Translator<'_> {
+    fn pre(&self, s: &str) -> Option<&Pre> {
+        let i: usize = s.strip_prefix(PLACEHOLDER)?.parse().ok()?;
+        self.lexed.pre.get(i)
+    }
+
+    fn value(&self, v: &sq::Value, neg: bool) -> Result<Expr> {
+        use sq::Value as V;
+        let lit = |l: Lit| Ok(Expr::Literal(l));
+        match v {
+            V::Number(text, long) => number_literal(text, if *long { "L" } else { "" }, neg),
+            V::Placeholder(s) => match self.pre(s) {
+                Some(Pre::Number { text, suffix }) => number_literal(text, suffix, neg),
+                Some(Pre::Lit(e)) if !neg => Ok(e.clone()),
+                Some(Pre::Lit(e)) => Ok(Expr::Neg(Box::new(e.clone()))),
+                None => Err(EngineError::unsupported(format!("query parameters ({s})"))),
+            },
+            _ if neg => Ok(Expr::Neg(Box::new(self.value(v, false)?))),
+            V::SingleQuotedString(s) | V::DoubleQuotedString(s) => lit(Lit::Str(s.clone())),
+            V::Boolean(b) => lit(Lit::Bool(*b)),
+            V::Null => lit(Lit::Null),
+            V::HexStringLiteral(h) => Err(EngineError::unsupported(format!("binary literals (X'{h}')"))),
+            V::SingleQuotedRawStringLiteral(s) | V::DoubleQuotedRawStringLiteral(s) => lit(Lit::Str(s.clone())),
+            other => Err(EngineError::unsupported(format!("the literal {other}"))),
+        }
+    }
+
+    fn select_item(&self, item: &sq::SelectItem) -> Result<Expr> {
+        match item {
+            sq::SelectItem::UnnamedExpr(e) => self.expr(e),
+            sq::SelectItem::ExprWithAlias { expr, alias } => Ok(self.expr(expr)?.alias(&alias.value)),
+            sq::SelectItem::Wildcard(opts) => {
+                check_wildcard(opts)?;
+                Ok(Expr::Star(None))
+            }
+            sq::SelectItem::QualifiedWildcard(kind, opts) => {
+                check_wildcard(opts)?;
+                match kind {
+                    sq::SelectItemQualifiedWildcardKind::ObjectName(n) => Ok(Expr::Star(Some(object_name_parts(n)?.join(".")))),
+                    sq::SelectItemQualifiedWildcardKind::Expr(e) => {
+                        Err(EngineError::unsupported(format!("`.*` on an expression ({e}.*)")))
+                    }
+                }
+            }
+            sq::SelectItem::ExprWithAliases { aliases, .. } => Err(EngineError::unsupported(format!(
+                "multi-column aliases (AS ({}))",
+                aliases.iter().map(|a| a.value.clone()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
+    fn boxed(&self, e: &sq::Expr) -> Result<Box<Expr>> {
+        Ok(Box::new(self.expr(e)?))
+    }
+
+    fn expr(&self, e: &sq::Expr) -> Result<Expr> {
+        use sq::Expr as E;
+        Ok(match e {
+            E::Identifier(i) => Expr::Column(vec![ident_name(i)]),
+            E::CompoundIdentifier(ids) => Expr::Column(ids.iter().map(ident_name).collect()),
+            E::CompoundFieldAccess { root, access_chain } => {
+                let mut cur = self.expr(root)?;
+                for a in access_chain {
+                    cur = match a {
+                        sq::AccessExpr::Dot(sq::Expr::Identifier(i)) => match cur {
+                            Expr::Column(mut parts) => {
+                                parts.push(ident_name(i));
+                                Expr::Column(parts)
+                            }
+                            other => Expr::Field { expr: Box::new(other), name: ident_name(i) },
+                        },
+                        sq::AccessExpr::Subscript(sq::Subscript::Index { index }) => {
+                            Expr::Extract { expr: Box::new(cur), key: self.boxed(index)? }
+                        }
+                        other => return Err(EngineError::unsupported(format!("the access {other}"))),
+                    };
+                }
+                cur
+            }
+            E::Nested(inner) => self.expr(inner)?,
+            E::Value(v) => self.value(&v.value, false)?,
+            E::TypedString(ts) => {
+                let kind = ts.data_type.to_string().to_ascii_uppercase();
+                let value = match &ts.value.value {
+                    sq::Value::SingleQuotedString(s) | sq::Value::DoubleQuotedString(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                typed_literal(&kind, &value)?
+            }
+            E::IsNull(x) => Expr::IsNull(self.boxed(x)?),
+            E::IsNotNull(x) => Expr::IsNotNull(self.boxed(x)?),
+            E::IsTrue(x) => Expr::binary(BinaryOp::EqNullSafe, self.expr(x)?, Expr::Literal(Lit::Bool(true))),
+            E::IsFalse(x) => Expr::binary(BinaryOp::EqNullSafe, self.expr(x)?, Expr::Literal(Lit::Bool(false))),
+            E::IsNotTrue(x) => {
+                Expr::Not(Box::new(Expr::binary(BinaryOp::EqNullSafe, self.expr(x)?, Expr::Literal(Lit::Bool(true)))))
+            }
+            E::IsNotFalse(x) => {
+                Expr::Not(Box::new(Expr::binary(BinaryOp::EqNullSafe, self.expr(x)?, Expr::Literal(Lit::Bool(false)))))
+            }
+            E::IsUnknown(x) => Expr::IsNull(self.boxed(x)?),
+            E::IsNotUnknown(x) => Expr::IsNotNull(self.boxed(x)?),
+            E::IsDistinctFrom(a, b) => Expr::Not(Box::new(Expr::binary(BinaryOp::EqNullSafe, self.expr(a)?, self.expr(b)?))),
+            E::IsNotDistinctFrom(a, b) => Expr::binary(BinaryOp::EqNullSafe, self.expr(a)?, self.expr(b)?),
+            E::In { expr, target: sq::InTarget::List(list), negated, .. } => {
+                if list.is_empty() {
+                    return Err(syntax_error(")", false, None));
+                }
+                let e = Expr::In { expr: self.boxed(expr)?, list: list.iter().map(|x| self.expr(x)).collect::<Result<_>>()? };
+                if *negated {
+                    Expr::Not(Box::new(e))
+                } else {
+                    e
+                }
+            }
+            E::In { .. } => return Err(EngineError::unsupported("IN with a subquery")),
+            E::Between { expr, negated, low, high } => {
+                let (x, lo, hi) = (self.expr(expr)?, self.expr(low)?, self.expr(high)?);
+                let name = format!("between({}, {}, {})", x.pretty(), lo.pretty(), hi.pretty());
+                let cond = Expr::binary(
+                    BinaryOp::And,
+                    Expr::binary(BinaryOp::GtEq, x.clone(), lo),
+                    Expr::binary(BinaryOp::LtEq, x, hi),
+                );
+                let e = Expr::Alias(Box::new(cond), name);
+                if *negated {
+                    Expr::Not(Box::new(e))
+                } else {
+                    e
+                }
+            }
+            E::BinaryOp { left, op, right } => {
+                let op = binary_op(op)?;
+                Expr::binary(op, self.expr(left)?, self.expr(right)?)
+            }
+            E::UnaryOp { op, expr } => match op {
+                sq::UnaryOperator::Minus => match expr.as_ref() {
+                    E::Value(v) if matches!(v.value, sq::Value::Number(..) | sq::Value::Placeholder(_)) => {
+                        self.value(&v.value, true)?
+                    }
+                    inner => Expr::Neg(self.boxed(inner)?),
+                },
+                sq::UnaryOperator::Plus => Expr::Pos(self.boxed(expr)?),
+                sq::UnaryOperator::Not | sq::UnaryOperator::BangNot => Expr::Not(self.boxed(expr)?),
+                sq::UnaryOperator::BitwiseNot => return Err(EngineError::unsupported("the bitwise NOT operator `~`")),
+                other => return Err(EngineError::unsupported(format!("the operator {other}"))),
+            },
+            E::Like { negated, any, expr, pattern, escape_char } => {
+                self.like(LikeKind::Like, *negated, *any, expr, pattern, escape_char.as_deref())?
+            }
+            E::ILike { negated, any, expr, pattern, escape_char } => {
+                self.like(LikeKind::ILike, *negated, *any, expr, pattern, escape_char.as_deref())?
+            }
+            E::RLike { negated, expr, pattern, .. } => self.like(LikeKind::RLike, *negated, false, expr, pattern, None)?,
+            E::Cast { kind, expr, data_type: dt, format } => {
+                if format.is_some() {
+                    return Err(EngineError::unsupported("CAST ... FORMAT"));
+                }
+                Expr::Cast {
+                    expr: self.boxed(expr)?,
+                    to: data_type(dt)?,
+                    try_: matches!(kind, sq::CastKind::TryCast | sq::CastKind::SafeCast),
+                }
+            }
+            E::Case { operand, conditions, else_result, .. } => {
+                let operand = operand.as_deref().map(|o| self.expr(o)).transpose()?;
+                let mut branches = Vec::new();
+                for c in conditions {
+                    let cond = self.expr(&c.condition)?;
+                    let cond = match &operand {
+                        Some(o) => Expr::binary(BinaryOp::Eq, o.clone(), cond),
+                        None => cond,
+                    };
+                    branches.push((cond, self.expr(&c.result)?));
+                }
+                Expr::Case { branches, otherwise: else_result.as_deref().map(|x| self.boxed(x)).transpose()? }
+            }
+            E::Function(f) => self.function(f)?,
+            E::Ceil { expr, field } | E::Floor { expr, field } => {
+                let name = if matches!(e, E::Ceil { .. }) { "ceil" } else { "floor" };
+                let mut args = vec![self.expr(expr)?];
+                match field {
+                    sq::CeilFloorKind::DateTimeField(sq::DateTimeField::NoDateTime) => {}
+                    sq::CeilFloorKind::Scale(v) => args.push(self.value(&v.value, false)?),
+                    sq::CeilFloorKind::DateTimeField(f) => {
+                        return Err(EngineError::unsupported(format!("{} ... TO {f}", name.to_uppercase())))
+                    }
+                }
+                sql_call(name, args, false)
+            }
+            E::Position { expr, r#in } => {
+                functions::call("locate", vec![self.expr(expr)?, self.expr(r#in)?, Expr::Literal(Lit::Int(1))])
+            }
+            E::Substring { expr, substring_from, substring_for, shorthand, .. } => {
+                let mut args = vec![self.expr(expr)?];
+                match substring_from {
+                    Some(f) => args.push(self.expr(f)?),
+                    None => args.push(Expr::Literal(Lit::Int(1))),
+                }
+                if let Some(f) = substring_for {
+                    args.push(self.expr(f)?);
+                }
+                sql_call(if *shorthand { "substr" } else { "substring" }, args, false)
+            }
+            E::Trim { trim_where, trim_what, expr, trim_characters } => {
+                if trim_characters.is_some() {
+                    return Err(EngineError::unsupported("TRIM with a list of characters"));
+                }
+                let src = self.expr(expr)?;
+                let (func, word) = match trim_where {
+                    Some(sq::TrimWhereField::Leading) => ("ltrim", "LEADING"),
+                    Some(sq::TrimWhereField::Trailing) => ("rtrim", "TRAILING"),
+                    _ => ("trim", "BOTH"),
+                };
+                match trim_what {
+                    None if trim_where.is_none() => functions::call("trim", vec![src]),
+                    None => {
+                        let name = format!("TRIM({word} FROM {})", src.pretty());
+                        Expr::Alias(Box::new(functions::call(func, vec![src])), name)
+                    }
+                    Some(what) => {
+                        let what = self.expr(what)?;
+                        let name = format!("TRIM({word} {} FROM {})", what.pretty(), src.pretty());
+                        Expr::Alias(Box::new(functions::call(func, vec![src, what])), name)
+                    }
+                }
+            }
+            E::Extract { field, expr, .. } => {
+                let (func, word) = match field {
+                    sq::DateTimeField::Year | sq::DateTimeField::Years => ("year", "YEAR"),
+                    sq::DateTimeField::Month | sq::DateTimeField::Months => ("month", "MONTH"),
+                    sq::DateTimeField::Day | sq::DateTimeField::Days => ("dayofmonth", "DAY"),
+                    sq::DateTimeField::Hour | sq::DateTimeField::Hours => ("hour", "HOUR"),
+                    sq::DateTimeField::Minute | sq::DateTimeField::Minutes => ("minute", "MINUTE"),
+                    sq::DateTimeField::Second | sq::DateTimeField::Seconds => ("second", "SECOND"),
+                    sq::DateTimeField::DayOfWeek | sq::DateTimeField::Dow => ("dayofweek", "DAYOFWEEK"),
+                    other => return Err(EngineError::unsupported(format!("EXTRACT({other} FROM ...)"))),
+                };
+                let x = self.expr(expr)?;
+                let name = format!("extract({word} FROM {})", x.pretty());
+                Expr::Alias(Box::new(functions::call(func, vec![x])), name)
+            }
+            E::Struct { values, fields } => {
+                if !fields.is_empty() {
+                    return Err(EngineError::unsupported("typed STRUCT<...>(...) literals"));
+                }
+                let mut args = Vec::new();
+                for v in values {
+                    args.push(match v {
+                        E::Named { expr, name } => self.expr(expr)?.alias(&name.value),
+                        other => self.expr(other)?,
+                    });
+                }
+                functions::call("struct", args)
+            }
+            E::Wildcard(_) => Expr::Star(None),
+            E::QualifiedWildcard(n, _) => Expr::Star(Some(object_name_parts(n)?.join("."))),
+            E::Interval(_) => return Err(EngineError::unsupported("this form of INTERVAL literal")),
+            E::Lambda(_) => return Err(EngineError::unsupported("lambda functions (x -> ...)")),
+            E::Subquery(_) | E::Exists { .. } => return Err(EngineError::unsupported("subqueries in expressions")),
+            E::Array(_) => return Err(syntax_error("[", false, None)),
+            other => {
+                let text = other.to_string();
+                return Err(EngineError::unsupported(format!("the SQL expression `{text}`")));
+            }
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn like(
+        &self,
+        kind: LikeKind,
+        negated: bool,
+        any: bool,
+        expr: &sq::Expr,
+        pattern: &sq::Expr,
+        escape: Option<&sq::Expr>,
+    ) -> Result<Expr> {
+        if any {
+            return Err(EngineError::unsupported("LIKE ANY / LIKE ALL"));
+        }
+        if let Some(esc) = escape {
+            match self.expr(esc)? {
+                Expr::Literal(Lit::Str(s)) if s == "\\" => {}
+                Expr::Literal(Lit::Str(s)) if s.chars().count() != 1 => {
+                    return Err(parse_exception(
+                        "INVALID_ESC",
+                        format!("Found an invalid escape string: '{s}'. The escape string must contain only one character."),
+                        "42604",
+                        None,
+                    ))
+                }
+                _ => return Err(EngineError::unsupported("LIKE ... ESCAPE with a character other than `\\`")),
+            }
+        }
+        Ok(Expr::Like { expr: self.boxed(expr)?, pattern: self.boxed(pattern)?, kind, negated })
+    }
+
+    fn function(&self, f: &sq::Function) -> Result<Expr> {
+        let parts = object_name_parts(&f.name)?;
+        let name = match parts.as_slice() {
+            [n] => n.clone(),
+            _ => return Err(EngineError::unsupported(format!("qualified function names ({})", f.name))),
+        };
+        if f.over.is_some() {
+            return Err(EngineError::unsupported(format!("window functions ({name}(...) OVER ...)")));
+        }
+        if f.filter.is_some() {
+            return Err(EngineError::unsupported(format!("FILTER (WHERE ...) on {name}(...)")));
+        }
+        if !f.within_group.is_empty() {
+            return Err(EngineError::unsupported("WITHIN GROUP"));
+        }
+        if !matches!(f.parameters, sq::FunctionArguments::None) {
+            return Err(EngineError::unsupported(format!("parameters on {name}(...)(...)")));
+        }
+        let mut ignore_nulls = matches!(f.null_treatment, Some(sq::NullTreatment::IgnoreNulls));
+        let (args, distinct) = match &f.args {
+            sq::FunctionArguments::None => (Vec::new(), false),
+            sq::FunctionArguments::Subquery(_) => return Err(EngineError::unsupported("subqueries in expressions")),
+            sq::FunctionArguments::List(list) => {
+                for c in &list.clauses {
+                    match c {
+                        sq::FunctionArgumentClause::IgnoreOrRespectNulls(sq::NullTreatment::IgnoreNulls) => ignore_nulls = true,
+                        sq::FunctionArgumentClause::IgnoreOrRespectNulls(_) => {}
+                        other => return Err(EngineError::unsupported(format!("`{other}` inside {name}(...)"))),
+                    }
+                }
+                let mut args = Vec::new();
+                for a in &list.args {
+                    args.push(match a {
+                        sq::FunctionArg::Unnamed(sq::FunctionArgExpr::Expr(e)) => self.expr(e)?,
+                        sq::FunctionArg::Unnamed(sq::FunctionArgExpr::Wildcard) => Expr::Star(None),
+                        sq::FunctionArg::Unnamed(sq::FunctionArgExpr::QualifiedWildcard(n)) => {
+                            Expr::Star(Some(object_name_parts(n)?.join(".")))
+                        }
+                        other => return Err(EngineError::unsupported(format!("the argument `{other}` of {name}(...)"))),
+                    });
+                }
+                (args, matches!(list.duplicate_treatment, Some(sq::DuplicateTreatment::Distinct)))
+            }
+        };
+        let lower = name.to_ascii_lowercase();
+        let mut args = args;
+        if ignore_nulls {
+            if matches!(lower.as_str(), "first" | "last" | "first_value" | "last_value" | "any_value") && args.len() == 1 {
+                args.push(Expr::Literal(Lit::Bool(true)));
+            } else {
+                return Err(EngineError::unsupported(format!("IGNORE NULLS on {name}(...)")));
+            }
+        }
+        // Spark's two-argument trim(trimStr, str): the characters come first.
+        if matches!(lower.as_str(), "trim" | "ltrim" | "rtrim" | "btrim") && args.len() == 2 && lower != "btrim" {
+            let word = match lower.as_str() {
+                "ltrim" => "LEADING",
+                "rtrim" => "TRAILING",
+                _ => "BOTH",
+            };
+            let src = args.pop().unwrap_or(Expr::Literal(Lit::Null));
+            let chars = args.pop().unwrap_or(Expr::Literal(Lit::Null));
+            let display = format!("TRIM({word} {} FROM {})", chars.pretty(), src.pretty());
+            return Ok(Expr::Alias(Box::new(functions::call(&lower, vec![src, chars])), display));
+        }
+        if lower == "count" && args.is_empty() {
+            return Err(EngineError::analysis(
+                "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+                "The `count` requires at least 1 parameters but the actual number is 0. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix.",
+                "42605",
+            ));
+        }
+        Ok(sql_call(&name, args, distinct))
+    }
+}
+
+fn check_wildcard(opts: &sq::WildcardAdditionalOptions) -> Result<()> {
+    if opts.opt_ilike.is_some()
+        || opts.opt_exclude.is_some()
+        || opts.opt_except.is_some()
+        || opts.opt_replace.is_some()
+        || opts.opt_rename.is_some()
+    {
+        return Err(EngineError::unsupported(format!("`*` with modifiers ({opts})")));
+    }
+    Ok(())
+}
+
+fn binary_op(op: &sq::BinaryOperator) -> Result<BinaryOp> {
+    use sq::BinaryOperator as B;
+    Ok(match op {
+        B::Plus => BinaryOp::Add,
+        B::Minus => BinaryOp::Sub,
+        B::Multiply => BinaryOp::Mul,
+        B::Divide => BinaryOp::Div,
+        B::Modulo => BinaryOp::Mod,
+        B::MyIntegerDivide => BinaryOp::IntDiv,
+        B::Eq => BinaryOp::Eq,
+        B::NotEq => BinaryOp::NotEq,
+        B::Spaceship => BinaryOp::EqNullSafe,
+        B::Lt => BinaryOp::Lt,
+        B::LtEq => BinaryOp::LtEq,
+        B::Gt => BinaryOp::Gt,
+        B::GtEq => BinaryOp::GtEq,
+        B::And => BinaryOp::And,
+        B::Or => BinaryOp::Or,
+        B::BitwiseAnd => BinaryOp::BitAnd,
+        B::BitwiseOr => BinaryOp::BitOr,
+        B::BitwiseXor => BinaryOp::BitXor,
+        B::StringConcat => BinaryOp::Concat,
+        other => return Err(EngineError::unsupported(format!("the operator `{other}`"))),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Expression rewriting helpers (for GROUP BY / HAVING / ORDER BY matching)
+// ---------------------------------------------------------------------------
+
+/// Rebuilds `e` with `f` applied to each direct child.
+fn map_children(e: Expr, f: &mut dyn FnMut(Expr) -> Expr) -> Expr {
+    let mut b = |x: Box<Expr>| Box::new(f(*x));
+    match e {
+        Expr::Alias(x, n) => Expr::Alias(b(x), n),
+        Expr::Not(x) => Expr::Not(b(x)),
+        Expr::Neg(x) => Expr::Neg(b(x)),
+        Expr::Pos(x) => Expr::Pos(b(x)),
+        Expr::IsNull(x) => Expr::IsNull(b(x)),
+        Expr::IsNotNull(x) => Expr::IsNotNull(b(x)),
+        Expr::Field { expr, name } => Expr::Field { expr: b(expr), name },
+        Expr::Sort { expr, asc, nulls_first } => Expr::Sort { expr: b(expr), asc, nulls_first },
+        Expr::Cast { expr, to, try_ } => Expr::Cast { expr: b(expr), to, try_ },
+        Expr::Binary(op, l, r) => {
+            let l = b(l);
+            Expr::Binary(op, l, b(r))
+        }
+        Expr::Case { branches, otherwise } => {
+            let branches = branches.into_iter().map(|(c, v)| (f(c), f(v))).collect();
+            Expr::Case { branches, otherwise: otherwise.map(|o| Box::new(f(*o))) }
+        }
+        Expr::In { expr, list } => {
+            let expr = b(expr);
+            Expr::In { expr, list: list.into_iter().map(&mut *f).collect() }
+        }
+        Expr::Like { expr, pattern, kind, negated } => {
+            let expr = b(expr);
+            Expr::Like { expr, pattern: b(pattern), kind, negated }
+        }
+        Expr::Call { name, args, distinct } => Expr::Call { name, args: args.into_iter().map(&mut *f).collect(), distinct },
+        Expr::Extract { expr, key } => {
+            let expr = b(expr);
+            Expr::Extract { expr, key: b(key) }
+        }
+        leaf => leaf,
+    }
+}
+
+/// Column references bound to the input's attributes, so that `e.value`,
+/// `VALUE` and `value` compare equal.
+fn normalize(e: &Expr, schema: &Schema) -> Expr {
+    e.clone().transform(&mut |x| match &x {
+        Expr::Column(parts) => match resolve(&x, schema) {
+            Ok(PExpr { kind: PKind::Column(i), .. }) => {
+                Expr::Attr { id: schema.attrs[i].id, name: parts.last().cloned().unwrap_or_default() }
+            }
+            _ => x,
+        },
+        _ => x,
+    })
+}
+
+/// Structural equality, ignoring how attribute references were spelt.
+fn same(a: &Expr, b: &Expr) -> bool {
+    fn key(e: &Expr) -> Expr {
+        e.clone().transform(&mut |x| match x {
+            Expr::Attr { id, .. } => Expr::Attr { id, name: String::new() },
+            other => other,
+        })
+    }
+    a == b || key(a) == key(b)
+}
+
+fn is_agg_call(e: &Expr) -> bool {
+    matches!(e, Expr::Call { name, .. } if functions::is_aggregate(name))
+}
+
+/// The aggregate calls in `e` (outermost ones), added to `out` once each.
+fn collect_aggs(e: &Expr, out: &mut Vec<Expr>) {
+    if is_agg_call(e) {
+        if !out.iter().any(|c| same(c, e)) {
+            out.push(e.clone());
+        }
+        return;
+    }
+    let mut children = Vec::new();
+    let _ = map_children(e.clone(), &mut |c| {
+        children.push(c.clone());
+        c
+    });
+    for c in &children {
+        collect_aggs(c, out);
+    }
+}
+
+fn attr_ref(a: &Attribute) -> Expr {
+    Expr::Attr { id: a.id, name: a.name.clone() }
+}
+
+/// A placeholder for "column `i` of the projection being built".
+fn out_ref(i: usize) -> Expr {
+    Expr::Column(vec![format!("\u{0}ref{i}")])
+}
+
+fn out_ref_index(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Column(p) if p.len() == 1 => p[0].strip_prefix("\u{0}ref")?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Replaces projection placeholders by the projection's attributes.
+fn bind_refs(e: Expr, attrs: &[Attribute], names: &[String]) -> Expr {
+    e.transform(&mut |x| match out_ref_index(&x) {
+        Some(i) if i < attrs.len() => Expr::Attr { id: attrs[i].id, name: names.get(i).cloned().unwrap_or_default() },
+        _ => x,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Queries
+// ---------------------------------------------------------------------------
+
+struct Planner<'a> {
+    tr: Translator<'a>,
+    views: &'a dyn Fn(&str) -> Option<DataFrame>,
+    ctes: Vec<(String, DataFrame)>,
+}
+
+/// The same rows under new attribute identities (Spark's self-join dedup).
+fn refresh_ids(df: &DataFrame) -> DataFrame {
+    let exprs = df.schema.attrs.iter().enumerate().map(|(i, a)| PExpr::column(i, a.ty.clone())).collect();
+    let attrs = df.schema.attrs.iter().map(|a| Attribute { id: fresh_id(), ..a.clone() }).collect();
+    DataFrame::new(Node::Project { input: df.plan.clone(), exprs }, Schema::new(attrs))
+}
+
+/// One row, no columns: the FROM of `SELECT 1 + 1`.
+fn one_row() -> Result<DataFrame> {
+    let batch = RecordBatch::try_new_with_options(
+        Arc::new(ArrowSchema::empty()),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(1)),
+    )?;
+    Ok(DataFrame::new(Node::Static { batch }, Schema::new(vec![])))
+}
+
+fn table_not_found(parts: &[String]) -> EngineError {
+    let shown = parts.iter().map(|p| format!("`{}`", p.replace('`', "``"))).collect::<Vec<_>>().join(".");
+    EngineError::analysis(
+        "TABLE_OR_VIEW_NOT_FOUND",
+        format!("The table or view {shown} cannot be found. Verify the spelling and correctness of the schema and catalog."),
+        "",
+    )
+}
+
+struct SortKey {
+    expr: Expr,
+    asc: bool,
+    nulls_first: bool,
+}
+
+impl Planner<'_> {
+    fn query(&mut self, q: &sq::Query) -> Result<DataFrame> {
+        if q.fetch.is_some() || !q.locks.is_empty() || q.for_clause.is_some() || q.settings.is_some() || q.format_clause.is_some() {
+            return Err(EngineError::unsupported("FETCH / FOR / SETTINGS / FORMAT clauses"));
+        }
+        if !q.pipe_operators.is_empty() {
+            return Err(EngineError::unsupported("SQL pipe syntax (|>)"));
+        }
+        let saved = self.ctes.len();
+        if let Some(with) = &q.with {
+            if with.recursive {
+                return Err(EngineError::unsupported("WITH RECURSIVE"));
+            }
+            for cte in &with.cte_tables {
+                if !cte.alias.columns.is_empty() {
+                    return Err(EngineError::unsupported("column lists on a WITH table"));
+                }
+                let df = self.query(&cte.query)?;
+                let name = cte.alias.name.value.clone();
+                self.ctes.push((name.clone(), df.alias(&name)));
+            }
+        }
+        let result = self.query_body(q);
+        self.ctes.truncate(saved);
+        result
+    }
+
+    fn query_body(&mut self, q: &sq::Query) -> Result<DataFrame> {
+        let order = self.order_keys(q.order_by.as_ref())?;
+        let limit = self.limit(q.limit_clause.as_ref())?;
+        let df = match q.body.as_ref() {
+            sq::SetExpr::Select(s) => return self.select(s, order, limit),
+            other => self.set_expr(other)?,
+        };
+        // ORDER BY over a set operation: its output columns, by name or position.
+        let mut df = df;
+        if !order.is_empty() {
+            let mut keys = Vec::new();
+            for k in order {
+                let e = match &k.expr {
+                    Expr::Literal(Lit::Int(i)) => {
+                        let n = df.schema.len();
+                        if *i < 1 || *i as usize > n {
+                            return Err(order_pos_error(*i, n));
+                        }
+                        attr_ref(&df.schema.attrs[*i as usize - 1])
+                    }
+                    e => e.clone(),
+                };
+                keys.push(Expr::Sort { expr: Box::new(e), asc: k.asc, nulls_first: k.nulls_first });
+            }
+            df = df.order_by(keys)?;
+        }
+        if let Some(n) = limit {
+            df = df.limit(n);
+        }
+        Ok(df)
+    }
+
+    fn set_expr(&mut self, e: &sq::SetExpr) -> Result<DataFrame> {
+        match e {
+            sq::SetExpr::Select(s) => self.select(s, Vec::new(), None),
+            sq::SetExpr::Query(q) => self.query(q),
+            sq::SetExpr::SetOperation { left, op, set_quantifier, right } => {
+                let l = self.set_expr(left)?;
+                let r = self.set_expr(right)?;
+                match op {
+                    sq::SetOperator::Union => {}
+                    other => return Err(EngineError::unsupported(format!("{other} (only UNION)"))),
+                }
+                let u = l.union(&r)?;
+                match set_quantifier {
+                    sq::SetQuantifier::All => Ok(u),
+                    sq::SetQuantifier::Distinct | sq::SetQuantifier::None => u.drop_duplicates(None),
+                    other => Err(EngineError::unsupported(format!("UNION {other}"))),
+                }
+            }
+            sq::SetExpr::Values(_) => Err(EngineError::unsupported("VALUES in spark.sql()")),
+            sq::SetExpr::Table(_) => Err(EngineError::unsupported("TABLE in spark.sql()")),
+            _ => Err(EngineError::unsupported("statements other than queries in spark.sql()")),
+        }
+    }
+
+    fn order_keys(&self, order: Option<&sq::OrderBy>) -> Result<Vec<SortKey>> {
+        let Some(order) = order else { return Ok(Vec::new()) };
+        if order.interpolate.is_some() {
+            return Err(EngineError::unsupported("ORDER BY ... INTERPOLATE"));
+        }
+        let exprs = match &order.kind {
+            sq::OrderByKind::Expressions(v) => v,
+            sq::OrderByKind::All(_) => return Err(EngineError::unsupported("ORDER BY ALL")),
+        };
+        let mut keys = Vec::new();
+        for o in exprs {
+            if o.with_fill.is_some() {
+                return Err(EngineError::unsupported("ORDER BY ... WITH FILL"));
+            }
+            let asc = match &o.options.sort {
+                None | Some(sq::OrderBySort::Asc) => true,
+                Some(sq::OrderBySort::Desc) => false,
+                Some(sq::OrderBySort::Using(_)) => return Err(EngineError::unsupported("ORDER BY ... USING")),
+            };
+            // Spark: ASC NULLS FIRST, DESC NULLS LAST unless told.
+            let nulls_first = o.options.nulls_first.unwrap_or(asc);
+            keys.push(SortKey { expr: self.tr.expr(&o.expr)?, asc, nulls_first });
+        }
+        Ok(keys)
+    }
+
+    fn limit(&self, limit: Option<&sq::LimitClause>) -> Result<Option<usize>> {
+        let expr = match limit {
+            None => return Ok(None),
+            Some(sq::LimitClause::LimitOffset { limit, offset, limit_by }) => {
+                if offset.is_some() {
+                    return Err(EngineError::unsupported("OFFSET"));
+                }
+                if !limit_by.is_empty() {
+                    return Err(EngineError::unsupported("LIMIT ... BY"));
+                }
+                match limit {
+                    None => return Ok(None),
+                    Some(e) => e,
+                }
+            }
+            Some(sq::LimitClause::OffsetCommaLimit { .. }) => return Err(EngineError::unsupported("LIMIT offset, count")),
+        };
+        let e = self.tr.expr(expr)?;
+        let n = match &e {
+            Expr::Literal(Lit::Int(n)) => *n as i64,
+            Expr::Literal(Lit::Long(n)) => *n,
+            other => return Err(EngineError::unsupported(format!("LIMIT {} (only a number)", other.pretty()))),
+        };
+        if n < 0 {
+            return Err(EngineError::analysis(
+                "INVALID_LIMIT_LIKE_EXPRESSION.IS_NEGATIVE",
+                format!(
+                    "The limit like expression \"{}\" is invalid. The limit expression must be equal to or greater than 0, but got {n}.",
+                    e.pretty()
+                ),
+                "42K0E",
+            ));
+        }
+        Ok(Some(usize::try_from(n).unwrap_or(usize::MAX)))
+    }
+
+    fn lookup(&self, parts: &[String]) -> Result<DataFrame> {
+        if let [name] = parts {
+            if let Some((_, df)) = self.ctes.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                return Ok(df.clone());
+            }
+        }
+        (self.views)(&parts.join(".")).ok_or_else(|| table_not_found(parts))
+    }
+
+    fn factor(&mut self, f: &sq::TableFactor) -> Result<DataFrame> {
+        let aliased = |df: DataFrame, alias: &Option<sq::TableAlias>| -> Result<DataFrame> {
+            match alias {
+                None => Ok(df),
+                Some(a) if !a.columns.is_empty() => Err(EngineError::unsupported("column lists on a table alias")),
+                Some(a) => Ok(df.alias(&a.name.value)),
+            }
+        };
+        match f {
+            sq::TableFactor::Table { name, alias, args, .. } => {
+                if args.is_some() {
+                    return Err(EngineError::unsupported(format!("table-valued functions ({name}(...))")));
+                }
+                let parts = object_name_parts(name)?;
+                let df = self.lookup(&parts)?;
+                match alias {
+                    None => Ok(df.alias(parts.last().map(String::as_str).unwrap_or_default())),
+                    a => aliased(df, a),
+                }
+            }
+            sq::TableFactor::Derived { lateral, subquery, alias, .. } => {
+                if *lateral {
+                    return Err(EngineError::unsupported("LATERAL subqueries"));
+                }
+                let df = self.query(subquery)?;
+                aliased(df, alias)
+            }
+            sq::TableFactor::NestedJoin { table_with_joins, alias } => {
+                let df = self.table_with_joins(table_with_joins)?;
+                aliased(df, alias)
+            }
+            other => Err(EngineError::unsupported(format!("the FROM item `{other}`"))),
+        }
+    }
+
+    fn table_with_joins(&mut self, t: &sq::TableWithJoins) -> Result<DataFrame> {
+        let mut df = self.factor(&t.relation)?;
+        for j in &t.joins {
+            let right = self.factor(&j.relation)?;
+            let right = if right.schema.attrs.iter().any(|a| df.schema.index_of_id(a.id).is_some()) {
+                refresh_ids(&right)
+            } else {
+                right
+            };
+            use sq::JoinOperator as J;
+            let (kind, constraint) = match &j.join_operator {
+                J::Join(c) | J::Inner(c) => (JoinKind::Inner, c),
+                J::Left(c) | J::LeftOuter(c) => (JoinKind::LeftOuter, c),
+                J::Right(c) | J::RightOuter(c) => (JoinKind::RightOuter, c),
+                J::FullOuter(c) => (JoinKind::FullOuter, c),
+                J::CrossJoin(c) => (JoinKind::Cross, c),
+                J::Semi(c) | J::LeftSemi(c) => (JoinKind::LeftSemi, c),
+                J::Anti(c) | J::LeftAnti(c) => (JoinKind::LeftAnti, c),
+                other => return Err(EngineError::unsupported(format!("the join `{other:?}`").replace("(None)", ""))),
+            };
+            let on = match constraint {
+                sq::JoinConstraint::On(e) => JoinOn::Condition(self.tr.expr(e)?),
+                sq::JoinConstraint::Using(names) => JoinOn::Using(
+                    names
+                        .iter()
+                        .map(|n| object_name_parts(n).map(|p| p.join(".")))
+                        .collect::<Result<_>>()?,
+                ),
+                sq::JoinConstraint::Natural => {
+                    let common = df
+                        .schema
+                        .attrs
+                        .iter()
+                        .filter(|a| right.schema.attrs.iter().any(|b| b.name.eq_ignore_ascii_case(&a.name)))
+                        .map(|a| a.name.clone())
+                        .collect::<Vec<_>>();
+                    if common.is_empty() {
+                        JoinOn::None
+                    } else {
+                        JoinOn::Using(common)
+                    }
+                }
+                sq::JoinConstraint::None => JoinOn::None,
+                sq::JoinConstraint::UsingAlias(..) => return Err(EngineError::unsupported("JOIN ... USING (...) AS alias")),
+            };
+            df = df.join(&right, on, kind)?;
+        }
+        Ok(df)
+    }
+
+    fn from(&mut self, from: &[sq::TableWithJoins]) -> Result<DataFrame> {
+        let Some(first) = from.first() else { return one_row() };
+        let mut df = self.table_with_joins(first)?;
+        for t in &from[1..] {
+            let right = self.table_with_joins(t)?;
+            let right = if right.schema.attrs.iter().any(|a| df.schema.index_of_id(a.id).is_some()) {
+                refresh_ids(&right)
+            } else {
+                right
+            };
+            df = df.join(&right, JoinOn::None, JoinKind::Cross)?;
+        }
+        Ok(df)
+    }
+
+    fn check_select(s: &sq::Select) -> Result<()> {
+        let what = if s.top.is_some() {
+            "TOP"
+        } else if s.into.is_some() {
+            "SELECT INTO"
+        } else if !s.lateral_views.is_empty() {
+            "LATERAL VIEW"
+        } else if s.prewhere.is_some() {
+            "PREWHERE"
+        } else if !s.connect_by.is_empty() {
+            "CONNECT BY"
+        } else if !s.cluster_by.is_empty() {
+            "CLUSTER BY"
+        } else if !s.distribute_by.is_empty() {
+            "DISTRIBUTE BY"
+        } else if !s.sort_by.is_empty() {
+            "SORT BY"
+        } else if !s.named_window.is_empty() {
+            "WINDOW clauses"
+        } else if s.qualify.is_some() {
+            "QUALIFY"
+        } else if s.value_table_mode.is_some() {
+            "SELECT AS VALUE/STRUCT"
+        } else if s.exclude.is_some() {
+            "EXCLUDE"
+        } else if !matches!(s.flavor, sq::SelectFlavor::Standard) {
+            "FROM-first queries"
+        } else if s.select_modifiers.is_some() {
+            "SELECT modifiers"
+        } else if !s.optimizer_hints.is_empty() {
+            "query hints"
+        } else {
+            return Ok(());
+        };
+        Err(EngineError::unsupported(format!("{what} in spark.sql()")))
+    }
+
+    fn select(&mut self, s: &sq::Select, order: Vec<SortKey>, limit: Option<usize>) -> Result<DataFrame> {
+        Self::check_select(s)?;
+        let distinct = match &s.distinct {
+            None | Some(sq::Distinct::All) => false,
+            Some(sq::Distinct::Distinct) => true,
+            Some(sq::Distinct::On(_)) => return Err(EngineError::unsupported("DISTINCT ON")),
+        };
+        let mut df = self.from(&s.from)?;
+        if let Some(w) = &s.selection {
+            df = df.filter(self.tr.expr(w)?)?;
+        }
+        let items: Vec<Expr> = s.projection.iter().map(|i| self.tr.select_item(i)).collect::<Result<_>>()?;
+        let group: Vec<Expr> = match &s.group_by {
+            sq::GroupByExpr::Expressions(v, mods) => {
+                if !mods.is_empty() {
+                    return Err(EngineError::unsupported("GROUP BY ... WITH ROLLUP/CUBE"));
+                }
+                v.iter().map(|e| self.tr.expr(e)).collect::<Result<_>>()?
+            }
+            sq::GroupByExpr::All(_) => return Err(EngineError::unsupported("GROUP BY ALL")),
+        };
+        let having = s.having.as_ref().map(|h| self.tr.expr(h)).transpose()?;
+        let is_agg = !group.is_empty() || having.is_some() || items.iter().any(|e| e.contains_agg());
+
+        let items_n: Vec<Expr> = items.iter().map(|e| normalize(&e.clone().strip_alias(), &df.schema)).collect();
+        let order_n: Vec<Expr> = order.iter().map(|k| normalize(&k.expr, &df.schema)).collect();
+        let having_n = having.as_ref().map(|h| normalize(h, &df.schema));
+
+        // What the select list is computed from: the input, or the aggregate.
+        let mut agg = None;
+        let (proj_input, visible) = if is_agg {
+            let mut keys_n = Vec::new();
+            for g in &group {
+                let k = match g {
+                    Expr::Literal(Lit::Int(i)) => {
+                        if *i < 1 || *i as usize > items.len() {
+                            return Err(EngineError::analysis(
+                                "GROUP_BY_POS_OUT_OF_RANGE",
+                                format!("GROUP BY position {i} is not in select list (valid range is [1, {}]).", items.len()),
+                                "42805",
+                            ));
+                        }
+                        items_n[*i as usize - 1].clone()
+                    }
+                    // GROUP BY a select alias, when no input column has the name.
+                    Expr::Column(p) if p.len() == 1 && resolve(g, &df.schema).is_err() => {
+                        match items.iter().zip(&items_n).find(|(it, _)| matches!(it, Expr::Alias(_, n) if n.eq_ignore_ascii_case(&p[0]))) {
+                            Some((_, n)) => n.clone(),
+                            None => g.clone(),
+                        }
+                    }
+                    g => normalize(g, &df.schema),
+                };
+                keys_n.push(k);
+            }
+            let mut calls = Vec::new();
+            for e in items_n.iter().chain(having_n.iter()).chain(order_n.iter()) {
+                collect_aggs(e, &mut calls);
+            }
+            let agg_df = df.aggregate(keys_n.clone(), calls.clone())?;
+            let nk = keys_n.len();
+            let key_attrs: Vec<Attribute> = agg_df.schema.attrs[..nk.min(agg_df.schema.len())].to_vec();
+            let call_attrs: Vec<Attribute> = agg_df.schema.attrs[nk.min(agg_df.schema.len())..].to_vec();
+            let ctx = AggCtx { keys: keys_n, key_attrs, calls, call_attrs };
+            let mut visible = Vec::new();
+            for (orig, n) in items.iter().zip(&items_n) {
+                if matches!(orig, Expr::Star(_)) {
+                    visible.push(orig.clone());
+                    continue;
+                }
+                let r = ctx.rewrite(n.clone());
+                if let Some(missing) = first_input_attr(&r, &agg_df.schema) {
+                    return Err(if group.is_empty() {
+                        EngineError::analysis(
+                            "MISSING_GROUP_BY",
+                            "The query does not include a GROUP BY clause. Add GROUP BY or turn it into the window functions using OVER clauses.",
+                            "42803",
+                        )
+                    } else {
+                        EngineError::analysis(
+                            "MISSING_AGGREGATION",
+                            format!("The non-aggregating expression \"{missing}\" is based on columns which are not participating in the GROUP BY clause."),
+                            "",
+                        )
+                    });
+                }
+                let name = output_name(orig);
+                visible.push(match r {
+                    Expr::Attr { id, .. } if !matches!(orig, Expr::Alias(..)) => Expr::Attr { id, name },
+                    r => Expr::Alias(Box::new(r), name),
+                });
+            }
+            agg = Some(ctx);
+            (agg_df, visible)
+        } else {
+            (df.clone(), items.clone())
+        };
+
+        // The select list alone: its output columns and names.
+        let vis_df = proj_input.select(visible.clone())?;
+        let n_vis = vis_df.schema.len();
+        let out_names = vis_df.schema.names();
+        // Where each select item lands in the output.
+        let mut positions = Vec::new();
+        let mut pos = 0;
+        for it in &visible {
+            positions.push(pos);
+            pos += if matches!(it, Expr::Star(_)) || it.contains_generator() {
+                proj_input.select(vec![it.clone()])?.schema.len()
+            } else {
+                1
+            };
+        }
+
+        let mut post = PostCtx {
+            items: &items,
+            items_n: &items_n,
+            positions: &positions,
+            out_names: &out_names,
+            agg: agg.as_ref(),
+            input: &proj_input,
+            hidden: Vec::new(),
+            n_vis,
+            allow_hidden: true,
+        };
+        let having_post = having_n.map(|h| post.rewrite(h));
+        post.allow_hidden = !distinct;
+        let mut sort_keys = Vec::new();
+        for (k, n) in order.iter().zip(order_n) {
+            let e = match &k.expr {
+                Expr::Literal(Lit::Int(i)) => {
+                    if *i < 1 || *i as usize > n_vis {
+                        return Err(order_pos_error(*i, n_vis));
+                    }
+                    out_ref(*i as usize - 1)
+                }
+                _ => post.rewrite(n),
+            };
+            sort_keys.push((e, k.asc, k.nulls_first));
+        }
+        let hidden = std::mem::take(&mut post.hidden);
+
+        let mut out = if hidden.is_empty() {
+            vis_df
+        } else {
+            let mut list = visible.clone();
+            list.extend(hidden.iter().enumerate().map(|(k, (e, _))| Expr::Alias(Box::new(e.clone()), format!("\u{0}hidden{k}"))));
+            proj_input.select(list)?
+        };
+        let mut names = out_names.clone();
+        names.extend(hidden.iter().map(|(_, n)| n.clone()));
+        let attrs = out.schema.attrs.clone();
+        let visible_refs = |df: &DataFrame| -> Vec<Expr> { df.schema.attrs[..n_vis.min(df.schema.len())].iter().map(attr_ref).collect() };
+        if let Some(h) = having_post {
+            out = out.filter(bind_refs(h, &attrs, &names))?;
+        }
+        let sort = |df: &DataFrame| -> Result<DataFrame> {
+            if sort_keys.is_empty() {
+                return Ok(df.clone());
+            }
+            let keys = sort_keys
+                .iter()
+                .map(|(e, asc, nulls_first)| Expr::Sort { expr: Box::new(bind_refs(e.clone(), &attrs, &names)), asc: *asc, nulls_first: *nulls_first })
+                .collect();
+            df.order_by(keys)
+        };
+        if distinct {
+            if !hidden.is_empty() {
+                out = out.select(visible_refs(&out))?;
+            }
+            out = out.drop_duplicates(None)?;
+            out = sort(&out)?;
+        } else {
+            out = sort(&out)?;
+            if !hidden.is_empty() {
+                out = out.select(visible_refs(&out))?;
+            }
+        }
+        if let Some(n) = limit {
+            out = out.limit(n);
+        }
+        Ok(out)
+    }
+}
+
+fn order_pos_error(i: i32, n: usize) -> EngineError {
+    EngineError::analysis(
+        "ORDER_BY_POS_OUT_OF_RANGE",
+        format!("ORDER BY position {i} is not in select list (valid range is [1, {n}])."),
+        "42805",
+    )
+}
+
+/// An input column left in an aggregate's select item: not grouped, not aggregated.
+fn first_input_attr(e: &Expr, agg_schema: &Schema) -> Option<String> {
+    let mut found = None;
+    e.visit(&mut |x| {
+        if let Expr::Attr { id, name } = x {
+            if found.is_none() && agg_schema.index_of_id(*id).is_none() {
+                found = Some(name.clone());
+            }
+        }
+    });
+    found
+}
+
+/// The grouping keys and aggregate calls, and their columns in the
+/// aggregate's output.
+struct AggCtx {
+    keys: Vec<Expr>,
+    key_attrs: Vec<Attribute>,
+    calls: Vec<Expr>,
+    call_attrs: Vec<Attribute>,
+}
+
+impl AggCtx {
+    fn key(&self, e: &Expr) -> Option<Expr> {
+        let i = self.keys.iter().position(|k| same(k, e))?;
+        self.key_attrs.get(i).map(attr_ref)
+    }
+
+    fn call(&self, e: &Expr) -> Option<Expr> {
+        let i = self.calls.iter().position(|c| same(c, e))?;
+        self.call_attrs.get(i).map(attr_ref)
+    }
+
+    /// An expression over the input rewritten over the aggregate's output.
+    fn rewrite(&self, e: Expr) -> Expr {
+        if let Some(k) = self.key(&e) {
+            return k;
+        }
+        if is_agg_call(&e) {
+            if let Some(c) = self.call(&e) {
+                return c;
+            }
+        }
+        map_children(e, &mut |c| self.rewrite(c))
+    }
+}
+
+/// HAVING and ORDER BY over the select list: references to select items or
+/// their aliases become output columns; what is not in the select list is
+/// computed as hidden extra columns, dropped at the end.
+struct PostCtx<'a> {
+    items: &'a [Expr],
+    items_n: &'a [Expr],
+    positions: &'a [usize],
+    out_names: &'a [String],
+    agg: Option<&'a AggCtx>,
+    input: &'a DataFrame,
+    /// Extra columns (over the projection's input) and their names.
+    hidden: Vec<(Expr, String)>,
+    n_vis: usize,
+    allow_hidden: bool,
+}
+
+impl PostCtx<'_> {
+    fn hide(&mut self, e: Expr, name: String) -> Expr {
+        if !self.allow_hidden {
+            return e;
+        }
+        let k = match self.hidden.iter().position(|(h, _)| same(h, &e)) {
+            Some(k) => k,
+            None => {
+                self.hidden.push((e, name));
+                self.hidden.len() - 1
+            }
+        };
+        out_ref(self.n_vis + k)
+    }
+
+    fn rewrite(&mut self, e: Expr) -> Expr {
+        for (i, n) in self.items_n.iter().enumerate() {
+            if !matches!(self.items[i], Expr::Star(_)) && !self.items[i].contains_generator() && same(n, &e) {
+                return out_ref(self.positions[i]);
+            }
+        }
+        if let Expr::Column(p) = &e {
+            if p.len() == 1 {
+                if let Some(i) = self.out_names.iter().position(|n| n.eq_ignore_ascii_case(&p[0])) {
+                    return out_ref(i);
+                }
+            }
+        }
+        match self.agg {
+            Some(agg) => {
+                if let Some(k) = agg.key(&e) {
+                    let name = e.pretty();
+                    return self.hide(k, name);
+                }
+                if is_agg_call(&e) {
+                    if let Some(c) = agg.call(&e) {
+                        let name = e.pretty();
+                        return self.hide(c, name);
+                    }
+                }
+            }
+            None => {
+                let is_input = match &e {
+                    Expr::Attr { .. } => true,
+                    Expr::Column(_) => resolve(&e, &self.input.schema).is_ok(),
+                    _ => false,
+                };
+                if is_input {
+                    let name = e.pretty();
+                    return self.hide(e, name);
+                }
+            }
+        }
+        map_children(e, &mut |c| self.rewrite(c))
+    }
+}
+
