@@ -1,0 +1,441 @@
+//! One run of a script in the page: the engine, the inputs waiting for it,
+//! and what it printed. No DOM here: the app drives it and shows it.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+use streamlab_engine::engine::Engine;
+use streamlab_engine::lab::{Lab, Step};
+use streamlab_engine::session::{Event, Staged};
+use streamlab_engine::EngineError;
+
+/// Batches kept on screen (the console transcript keeps more).
+pub const MAX_BATCH_VIEWS: usize = 200;
+/// Transcript bytes kept for the Console view.
+pub const MAX_TRANSCRIPT: usize = 4 << 20;
+/// Lines recorded as this run's inputs (for Share and reload).
+pub const MAX_RECORDED_LINES: usize = 20_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchView {
+    /// Position among every batch of the run (keys the list).
+    pub seq: u64,
+    pub query: usize,
+    pub batch_id: i64,
+    pub console: Rc<str>,
+    pub input_rows: usize,
+    pub output_rows: usize,
+    pub watermark: Option<String>,
+    pub state_rows: usize,
+    pub duration_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorView {
+    pub class: String,
+    pub python_type: String,
+    pub message: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+}
+
+impl From<&EngineError> for ErrorView {
+    fn from(e: &EngineError) -> Self {
+        ErrorView {
+            class: e.class_or_type().to_string(),
+            python_type: e.python_type.clone(),
+            message: e.message.clone(),
+            line: e.span.map(|s| s.line),
+            column: e.span.map(|s| s.column),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Not started (inputs typed now wait for the start).
+    Idle,
+    /// A query is running.
+    Running,
+    /// The script ended (its queries stopped, or it ran no query).
+    Finished,
+    Stopped,
+    Failed,
+}
+
+/// Something that arrives for the engine.
+#[derive(Clone, Debug)]
+pub enum Input {
+    Lines(u16, Vec<String>),
+    File(String, String),
+}
+
+pub struct Run {
+    pub engine: Engine,
+    pub phase: Phase,
+    /// Inputs that arrived and wait for the next pump.
+    pub queue: Vec<Input>,
+    /// The lab steps still to replay (play mode) and the lab clock.
+    pub play: Option<VecDeque<Step>>,
+    pub play_now: i64,
+    /// What the run printed.
+    pub batches: VecDeque<BatchView>,
+    pub batch_count: u64,
+    pub transcript: String,
+    pub trimmed: bool,
+    pub error: Option<ErrorView>,
+    /// Inputs of this run, as lab steps.
+    pub recorded: Vec<Step>,
+    pub recorded_lines: usize,
+    pub recording_full: bool,
+}
+
+pub fn port_of(key: &str) -> Option<u16> {
+    key.trim().parse().ok()
+}
+
+impl Run {
+    fn new() -> Run {
+        Run {
+            engine: Engine::new(),
+            phase: Phase::Idle,
+            queue: Vec::new(),
+            play: None,
+            play_now: 0,
+            batches: VecDeque::new(),
+            batch_count: 0,
+            transcript: String::new(),
+            trimmed: false,
+            error: None,
+            recorded: Vec::new(),
+            recorded_lines: 0,
+            recording_full: false,
+        }
+    }
+
+    fn prepare(lab: &Lab) -> Result<Run, Run> {
+        let mut run = Run::new();
+        if let Some(tz) = &lab.timezone {
+            if let Err(e) = run.engine.set_time_zone(tz) {
+                run.fail(&e);
+                return Err(run);
+            }
+        }
+        for (path, text) in &lab.files {
+            run.engine.put_file(path, text.as_bytes().to_vec());
+        }
+        Ok(run)
+    }
+
+    /// Starts `lab.query` live: `pre` are the inputs typed before Run
+    /// (they arrive just before the query starts). The host then pumps.
+    pub fn start_live(lab: &Lab, pre: Vec<Step>, now_ms: i64) -> Run {
+        let mut run = match Run::prepare(lab) {
+            Ok(r) => r,
+            Err(r) => return r,
+        };
+        if !pre.is_empty() {
+            run.engine.stage_before_start(staged(&pre));
+            for s in pre {
+                run.record(s);
+            }
+            run.record(Step { start: true, ..Default::default() });
+        }
+        match run.engine.start_script(&lab.query, now_ms) {
+            Ok(()) => {
+                run.phase = Phase::Running;
+                let ev = run.engine.take_events();
+                run.absorb(ev, 0.0);
+                run.check();
+            }
+            Err(e) => run.fail(&e),
+        }
+        run
+    }
+
+    /// Starts a replay of `lab` as `lab::run` does: the steps before
+    /// `start` are staged, the script starts at 0 ms and runs until idle;
+    /// the host then calls `play_step` until it returns false.
+    pub fn start_play(lab: &Lab, clock: &dyn Fn() -> f64) -> Run {
+        let mut run = match Run::prepare(lab) {
+            Ok(r) => r,
+            Err(r) => return r,
+        };
+        let start_at = lab.steps.iter().position(|s| s.start);
+        let (pre, post): (&[Step], &[Step]) = match start_at {
+            Some(i) => (&lab.steps[..i], &lab.steps[i + 1..]),
+            None => (&[], &lab.steps[..]),
+        };
+        for s in pre {
+            run.record(s.clone());
+        }
+        if start_at.is_some() {
+            run.record(Step { start: true, ..Default::default() });
+        }
+        run.engine.stage_before_start(staged(pre));
+        run.play = Some(post.iter().cloned().collect());
+        match run.engine.start_script(&lab.query, 0) {
+            Ok(()) => {
+                run.phase = Phase::Running;
+                let t0 = clock();
+                let ev = run.engine.run_until_idle(0);
+                run.absorb(ev, clock() - t0);
+                run.check();
+            }
+            Err(e) => {
+                run.play = None;
+                run.fail(&e);
+            }
+        }
+        run
+    }
+
+    /// Replays the next step; false when the replay is over.
+    pub fn play_step(&mut self, clock: &dyn Fn() -> f64) -> bool {
+        let Some(steps) = &mut self.play else { return false };
+        if self.engine.error().is_some() {
+            self.play = None;
+            return false;
+        }
+        let Some(step) = steps.pop_front() else {
+            self.play = None;
+            return false;
+        };
+        self.play_now += 1000;
+        self.apply(&step);
+        self.record(step);
+        let t0 = clock();
+        let ev = self.engine.run_until_idle(self.play_now);
+        self.absorb(ev, clock() - t0);
+        self.check();
+        if self.play.as_ref().is_some_and(|s| s.is_empty()) {
+            self.play = None;
+            return false;
+        }
+        true
+    }
+
+    fn apply(&mut self, step: &Step) {
+        for (port, lines) in &step.lines {
+            if let Some(p) = port_of(port) {
+                self.engine.push_lines(p, lines.iter().cloned());
+            }
+        }
+        for (path, text) in &step.files {
+            self.engine.put_file(path, text.as_bytes().to_vec());
+        }
+    }
+
+    /// Records an input of this run (bounded).
+    pub fn record(&mut self, step: Step) {
+        let n: usize = step.lines.values().map(|v| v.len()).sum();
+        if self.recorded_lines + n > MAX_RECORDED_LINES {
+            self.recording_full = true;
+            return;
+        }
+        self.recorded_lines += n;
+        self.recorded.push(step);
+    }
+
+    /// Hands the queued inputs to the engine and runs what is due at
+    /// `now_ms` (one batch per query at most). Returns whether anything ran.
+    pub fn pump(&mut self, now_ms: i64, clock: &dyn Fn() -> f64) -> bool {
+        let queue = std::mem::take(&mut self.queue);
+        for input in queue {
+            let step = match input {
+                Input::Lines(port, lines) => {
+                    let mut m = BTreeMap::new();
+                    m.insert(port.to_string(), lines);
+                    Step { lines: m, ..Default::default() }
+                }
+                Input::File(path, text) => {
+                    let mut m = BTreeMap::new();
+                    m.insert(path, text);
+                    Step { files: m, ..Default::default() }
+                }
+            };
+            if self.phase == Phase::Running {
+                self.apply(&step);
+            }
+            self.record(step);
+        }
+        if self.phase != Phase::Running {
+            return false;
+        }
+        let t0 = clock();
+        let ev = self.engine.tick(now_ms);
+        let ran = !ev.is_empty();
+        self.absorb(ev, clock() - t0);
+        self.check();
+        ran
+    }
+
+    pub fn stop(&mut self) {
+        self.engine.stop();
+        self.play = None;
+        if self.phase == Phase::Running {
+            self.phase = Phase::Stopped;
+        }
+    }
+
+    fn fail(&mut self, e: &EngineError) {
+        self.error = Some(e.into());
+        self.phase = Phase::Failed;
+    }
+
+    /// Looks at the engine's state after it ran.
+    fn check(&mut self) {
+        if self.error.is_none() {
+            if let Some(e) = self.engine.error().or_else(|| self.engine.query_error()) {
+                let e = e.clone();
+                self.fail(&e);
+                return;
+            }
+        }
+        if self.phase == Phase::Running && !self.engine.any_active() {
+            let waiting = matches!(
+                self.engine.script_state(),
+                Some(streamlab_engine::script::ScriptState::Waiting(_))
+            );
+            if !waiting {
+                self.phase = Phase::Finished;
+            }
+        }
+    }
+
+    fn absorb(&mut self, events: Vec<Event>, elapsed_ms: f64) {
+        let batches = events.iter().filter(|e| matches!(e, Event::Batch(_))).count().max(1);
+        for e in events {
+            match e {
+                Event::Batch(b) => {
+                    self.transcript.push_str(&b.console);
+                    self.batch_count += 1;
+                    let p = &b.progress;
+                    self.batches.push_back(BatchView {
+                        seq: self.batch_count,
+                        query: b.query,
+                        batch_id: b.batch_id,
+                        console: Rc::from(b.console.as_str()),
+                        input_rows: p.num_input_rows,
+                        output_rows: p.num_output_rows,
+                        watermark: p.watermark_micros.map(format_micros),
+                        state_rows: p.state_rows,
+                        duration_ms: elapsed_ms / batches as f64,
+                    });
+                    if self.batches.len() > MAX_BATCH_VIEWS {
+                        self.batches.pop_front();
+                    }
+                }
+                Event::Print(t) => {
+                    self.transcript.push_str(&t);
+                    self.transcript.push('\n');
+                }
+            }
+        }
+        if self.transcript.len() > MAX_TRANSCRIPT {
+            let cut = self.transcript.len() - MAX_TRANSCRIPT / 2;
+            let from = self.transcript[cut..].find("-------------------------------------------\nBatch: ").map(|i| cut + i);
+            let from = from.unwrap_or_else(|| (cut..self.transcript.len()).find(|&i| self.transcript.is_char_boundary(i)).unwrap_or(0));
+            self.transcript.drain(..from);
+            self.trimmed = true;
+        }
+    }
+
+    pub fn is_playing(&self) -> bool {
+        self.play.is_some()
+    }
+
+    /// The socket ports the running script reads, with their hosts.
+    pub fn sources(&self) -> Vec<(String, u16)> {
+        self.engine.socket_sources().into_iter().map(|s| (s.host, s.port)).collect()
+    }
+}
+
+fn staged(steps: &[Step]) -> Staged {
+    let mut st = Staged::default();
+    for step in steps {
+        for (port, lines) in &step.lines {
+            if let Some(p) = port_of(port) {
+                st.lines.push((p, lines.clone()));
+            }
+        }
+        for (path, text) in &step.files {
+            st.files.push((path.clone(), text.as_bytes().to_vec()));
+        }
+    }
+    st
+}
+
+/// A watermark as Spark shows it in progress (`2024-01-01T00:00:10.000Z`).
+pub fn format_micros(us: i64) -> String {
+    let ms = us.div_euclid(1000);
+    let secs = ms.div_euclid(1000);
+    let milli = ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{milli:03}Z", sod / 3600, sod % 3600 / 60, sod % 60)
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The ports a script names in `.option("port", N)`, before it runs.
+pub fn ports_in_script(src: &str) -> Vec<u16> {
+    let mut out = Vec::new();
+    let mut rest = src;
+    while let Some(i) = rest.find("port") {
+        let after = &rest[i + 4..];
+        rest = after;
+        let t = after.trim_start_matches(['"', '\'']).trim_start();
+        let Some(t) = t.strip_prefix(',') else { continue };
+        let t = t.trim_start().trim_start_matches(['"', '\'']);
+        let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if let Ok(p) = digits.parse::<u16>() {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports() {
+        assert_eq!(ports_in_script(".option(\"host\",\"localhost\")  \\\n .option(\"port\",12345)\n.option('port', '9999')"), vec![12345, 9999]);
+        assert!(ports_in_script("report = 1").is_empty());
+    }
+
+    #[test]
+    fn watermark_text() {
+        assert_eq!(format_micros(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_micros(1_704_067_210_123_000), "2024-01-01T00:00:10.123Z");
+    }
+
+    /// The page's replay prints what `lab::run` prints, for every built-in lab.
+    #[test]
+    fn play_matches_lab_run() {
+        let clock = || 0.0;
+        for lab in crate::labs::all() {
+            let want = streamlab_engine::lab::run(lab);
+            let mut run = Run::start_play(lab, &clock);
+            while run.play_step(&clock) {}
+            assert_eq!(run.transcript, want.stdout, "{}", lab.name);
+            assert_eq!(run.error.as_ref().map(|e| e.class.clone()), want.error.map(|e| e.class), "{}", lab.name);
+        }
+    }
+}
