@@ -16,17 +16,10 @@ pub mod eval;
 pub mod interval;
 pub mod plan;
 pub mod exec;
+pub mod formats;
 pub mod stream;
 pub mod script;
 pub mod session;
 pub mod engine;
 pub mod lab;
 pub mod sql;
-// TEMP until sql.rs lands
-pub mod sqlx {
-    use crate::error::{EngineError, Result};
-    use crate::plan::{DataFrame, Expr};
-    pub fn parse_expr(_s: &str) -> Result<Expr> { Err(EngineError::unsupported("SQL")) }
-    pub fn parse_select_item(_s: &str) -> Result<Expr> { Err(EngineError::unsupported("SQL")) }
-    pub fn plan_query(_s: &str, _v: &dyn Fn(&str) -> Option<DataFrame>) -> Result<DataFrame> { Err(EngineError::unsupported("SQL")) }
-}

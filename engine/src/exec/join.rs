@@ -25,14 +25,19 @@ pub fn build(
     left_keys: Vec<PExpr>,
     right_keys: Vec<PExpr>,
     condition: Option<PExpr>,
-    _left_schema: SchemaRef,
+    left_schema: SchemaRef,
     right_schema: SchemaRef,
     schema: SchemaRef,
-    _left_time: Option<usize>,
-    _right_time: Option<usize>,
+    left_time: Option<usize>,
+    right_time: Option<usize>,
 ) -> Result<Box<dyn Operator>> {
     if left_streaming && right_streaming {
-        return Err(EngineError::unsupported("joins between two streams"));
+        if matches!(kind, JoinKind::LeftAnti | JoinKind::Cross) {
+            return Err(EngineError::unsupported(format!("{} joins between two streams", kind.spark_name())));
+        }
+        return Ok(Box::new(super::stream_join::StreamJoinExec::new(
+            left, right, kind, left_keys, right_keys, condition, left_schema, right_schema, schema, left_time, right_time,
+        )?));
     }
     // Probe with the streaming side; the static side is the build side.
     let stream_is_left = left_streaming || !right_streaming;

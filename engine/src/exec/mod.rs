@@ -12,6 +12,7 @@ pub mod limit;
 pub mod project;
 pub mod sort;
 pub mod source;
+pub mod stream_join;
 pub mod time_window;
 pub mod union;
 pub mod watermark;

@@ -861,7 +861,7 @@ fn spark_method(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
         "sql" => {
             let q = a.str(0, "sqlQuery")?;
             let views = sess.views.clone();
-            let df = crate::sqlx::plan_query(&q, &|n: &str| views.get(&n.to_ascii_lowercase()).cloned())?;
+            let df = crate::sql::plan_query(&q, &|n: &str| views.get(&n.to_ascii_lowercase()).cloned())?;
             Ok(Value::DataFrame(df))
         }
         "table" => {
@@ -1112,14 +1112,14 @@ fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, se
                 .flat()
                 .iter()
                 .map(|v| match v {
-                    Value::Str(s) => crate::sqlx::parse_select_item(s),
+                    Value::Str(s) => crate::sql::parse_select_item(s),
                     other => Err(EngineError::python("TypeError", format!("selectExpr expects strings, got {}", other.type_name()))),
                 })
                 .collect::<Result<_>>()?;
             df.select(items)?
         }
         "filter" | "where" => match a.req(0, "condition")? {
-            Value::Str(s) => df.filter(crate::sqlx::parse_expr(&s)?)?,
+            Value::Str(s) => df.filter(crate::sql::parse_expr(&s)?)?,
             Value::Column(c) => df.filter(c)?,
             other => {
                 return Err(EngineError::python(

@@ -174,9 +174,11 @@ impl SourceReader {
 
 /// Reads one file of a file source or a static read.
 pub fn read_file(format: &str, bytes: &[u8], schema: &SchemaRef, options: &[(String, String)], zone: &SessionZone) -> Result<RecordBatch> {
-    // FORMATS-PENDING
-    let _ = (bytes, options, zone);
-    let batch: RecordBatch = match format {
+    let opts = crate::formats::ReadOptions::from_options(options)?;
+    let batch = match format {
+        "json" => crate::formats::read_json(bytes, Some(schema.as_ref()), &opts, zone)?,
+        "csv" => crate::formats::read_csv(bytes, Some(schema.as_ref()), &opts, zone)?,
+        "text" => crate::formats::read_text(bytes),
         other => return Err(EngineError::unsupported(format!("the `{other}` file format"))),
     };
     // Match the declared schema's field names exactly.
