@@ -180,7 +180,7 @@ async fn a_share_link_round_trips() {
     page.screenshot("06-share").await;
 
     // A fresh load of the link, replayed: the same batches.
-    page.goto("about:blank").await;
+    page.client.goto("about:blank").await.expect("about:blank");
     page.client.goto(&format!("{url}&play")).await.expect("opening the share link");
     page.wait_ready().await;
     page.wait_js("return document.querySelector('.app').dataset.play === 'done'", SECS, "the shared lab to replay").await;
@@ -205,7 +205,7 @@ async fn broken_and_foreign_links_say_so() {
         ("#v9=abcdef", "another version"),
         ("#lab=no/such-lab", "no built-in lab"),
     ] {
-        page.goto("about:blank").await;
+        page.client.goto("about:blank").await.expect("about:blank");
         page.client.goto(&format!("{}{hash}", page.base)).await.expect("open");
         page.wait_ready().await;
         let text = page
@@ -229,13 +229,6 @@ struct NcListen {
 }
 
 impl NcListen {
-    fn bind() -> NcListen {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        NcListen { listener, conn: None }
-    }
-    fn port(&self) -> u16 {
-        self.listener.local_addr().unwrap().port()
-    }
     fn accept(&mut self) {
         self.listener.set_nonblocking(false).unwrap();
         let (s, _) = self.listener.accept().expect("the relay connects");
@@ -297,7 +290,7 @@ async fn nc_feeds_the_page_through_the_relay() {
     nc.send("hello from nc");
     page.wait_js("const c = document.getElementById('console'); return c && c.textContent.includes('hello from nc')", SECS, "the nc line").await;
     nc.send("one\ntwo");
-    page.wait_js("const c = document.getElementById('console'); return c && c.textContent.includes('|two|')", SECS, "two more lines").await;
+    page.wait_js("const c = document.getElementById('console'); return c && c.textContent.includes('  two|')", SECS, "two more lines").await;
     page.screenshot("09-nc-through-relay").await;
 
     // Latency: a line written to nc until its row is in the page.

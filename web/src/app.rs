@@ -246,6 +246,7 @@ impl App {
         self.play_state = "idle";
         if play {
             self.start_play(ctx, self.samples.clone());
+            self.sample_pos = self.samples.len();
         }
         self.save();
     }
@@ -306,6 +307,15 @@ impl App {
         self.last_batch_seen = 0;
         self.stick.set(true);
         let pre = std::mem::take(&mut self.pending);
+        // The inputs show this run's lines: those typed before it, then new ones.
+        self.history.clear();
+        for step in &pre {
+            for (port, lines) in &step.lines {
+                if let Some(p) = session::port_of(port) {
+                    self.echo(p, lines, Origin::Typed);
+                }
+            }
+        }
         let run = Run::start_live(&self.lab(), pre, now_ms() as i64);
         self.run = Some(run);
         self.subscribe_sources();
@@ -364,9 +374,6 @@ impl App {
             }
         }
         ports.extend(session::ports_in_script(&self.script));
-        for s in &self.samples {
-            ports.extend(s.lines.keys().filter_map(|k| session::port_of(k)));
-        }
         ports.sort();
         ports.dedup();
         ports
@@ -1134,7 +1141,10 @@ impl App {
         };
         html! {
             <div class="error" id="error" data-class={class.clone()} role="alert">
-                <div class="error-class"><span class="etype">{python_type}</span>{" "}<code>{class}</code>{at}</div>
+                <div class="error-class">
+                    if python_type != class { <span class="etype">{python_type}</span>{" "} }
+                    <code>{class}</code>{at}
+                </div>
                 <pre class="error-message">{message}</pre>
             </div>
         }

@@ -12,7 +12,7 @@ use streamlab_engine::EngineError;
 /// Batches kept on screen (the console transcript keeps more).
 pub const MAX_BATCH_VIEWS: usize = 200;
 /// Transcript bytes kept for the Console view.
-pub const MAX_TRANSCRIPT: usize = 4 << 20;
+pub const MAX_TRANSCRIPT: usize = 1 << 20;
 /// Lines recorded as this run's inputs (for Share and reload).
 pub const MAX_RECORDED_LINES: usize = 20_000;
 

@@ -75,7 +75,16 @@ impl Drop for Page {
     fn drop(&mut self) {
         // chromedriver runs in its own process group with the Chromium it
         // started: end them together.
-        let _ = Command::new("kill").arg("-TERM").arg(format!("-{}", self.driver.id())).status();
+        let pid = self.driver.id() as i32;
+        if pid > 1 {
+            extern "C" {
+                fn kill(pid: i32, sig: i32) -> i32;
+            }
+            // SAFETY: signals only the process group chromedriver leads (pid > 1, so never -1).
+            unsafe {
+                kill(-pid, 15);
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

@@ -1,0 +1,158 @@
+//! Playground measurements for docs/BENCHMARKS.md, in headless Chromium:
+//! what the page loads (gzipped), time until usable, nc-to-row latency,
+//! and how the page copes with a flood of lines. Not part of `cargo test`:
+//!
+//!     scripts/build-web && cargo test --release -p streamlab-e2e --test bench -- --ignored --nocapture
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::*;
+
+const SECS: Duration = Duration::from_secs(60);
+
+fn gz(path: &std::path::Path) -> (u64, u64) {
+    let raw = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let out = std::process::Command::new("gzip").arg("-9c").arg(path).output();
+    let gz = match out {
+        Ok(o) if o.status.success() => o.stdout.len() as u64,
+        _ => {
+            let data = std::fs::read(path).unwrap_or_default();
+            miniz_oxide::deflate::compress_to_vec(&data, 9).len() as u64 + 18
+        }
+    };
+    (raw, gz)
+}
+
+fn pct(v: &[f64], p: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let i = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
+    s[i.min(s.len() - 1)]
+}
+
+fn wall_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0
+}
+
+fn wordcount(port: u16) -> String {
+    format!(
+        "from pyspark.sql import SparkSession\nfrom pyspark.sql import functions as F\n\nspark = SparkSession.builder.appName(\"bench\").getOrCreate()\n\
+lines = spark.readStream.format(\"socket\").option(\"host\", \"localhost\").option(\"port\", {port}).load()\n\
+words = lines.select(F.explode(F.split(lines.value, \" \")).alias(\"word\"))\n\
+counts = words.groupBy(\"word\").count()\n\
+counts.writeStream.outputMode(\"update\").format(\"console\").start().awaitTermination()\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+async fn playground_benchmarks() {
+    if skip() {
+        return;
+    }
+    let _one = BROWSER_LOCK.lock().await;
+    let dist = root().join("dist");
+    let mut total = (0, 0);
+    println!("\n| file | bytes | gzipped |\n|---|---:|---:|");
+    for f in ["index.html", "pkg/streamlab_web.js", "pkg/streamlab_web_bg.wasm"] {
+        let (raw, g) = gz(&dist.join(f));
+        total.0 += raw;
+        total.1 += g;
+        println!("| `{f}` | {raw} | {g} |");
+    }
+    println!("| **total** | {} | **{}** |", total.0, total.1);
+
+    let page = open(vec![]).await;
+    // Time until usable: navigation start to the app rendered (wasm fetched,
+    // compiled, instantiated, first render), cold then warm (cached).
+    let mut usable = Vec::new();
+    for i in 0..6 {
+        page.client.goto("about:blank").await.unwrap();
+        page.client.goto(&page.base).await.unwrap();
+        page.wait_ready().await;
+        let t = page.wait_js("return window.__streamlabReady || null", SECS, "ready").await;
+        let t = t.as_f64().unwrap();
+        if i == 0 {
+            println!("\ntime to usable, first load: {t:.0} ms");
+        } else {
+            usable.push(t);
+        }
+    }
+    println!("time to usable, reloads (cached): median {:.0} ms, max {:.0} ms", pct(&usable, 50.0), pct(&usable, 100.0));
+
+    // nc -lk -> relay -> page: a line written until its row is in #console.
+    let nc = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = nc.local_addr().unwrap().port();
+    page.paste("#script", &wordcount(port)).await;
+    page.click("#run").await;
+    let accept = tokio::task::spawn_blocking(move || nc.accept().map(|(s, _)| s));
+    let mut conn = tokio::time::timeout(SECS, accept).await.unwrap().unwrap().unwrap();
+    conn.set_nodelay(true).unwrap();
+    page.wait_js(&format!("const s = document.getElementById('source-{port}'); return s && s.dataset.state === 'connected'"), SECS, "connected").await;
+    page.js(
+        "window.__seen = {};
+         const c = document.getElementById('console');
+         new MutationObserver(() => {
+           const t = Date.now();
+           for (const m of c.textContent.matchAll(/lat(\\d+)/g)) { if (!(m[1] in window.__seen)) window.__seen[m[1]] = t; }
+         }).observe(c, {childList: true, subtree: true, characterData: true});
+         return true",
+    )
+    .await;
+    let mut lat = Vec::new();
+    for i in 0..100 {
+        let sent = wall_ms();
+        conn.write_all(format!("lat{i}\n").as_bytes()).unwrap();
+        let seen = page.wait_js(&format!("return window.__seen['{i}'] || null"), SECS, "a latency line").await;
+        lat.push(seen.as_f64().unwrap() - sent);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "\nnc-to-row latency, {} lines one at a time: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+        lat.len(),
+        pct(&lat, 50.0),
+        pct(&lat, 95.0),
+        pct(&lat, 100.0)
+    );
+
+    // A flood: 200,000 lines as fast as TCP takes them, while a 10 ms timer
+    // on the page measures how long the main thread is ever blocked.
+    page.js(
+        "window.__gaps = []; let last = performance.now();
+         window.__probe = setInterval(() => { const n = performance.now(); window.__gaps.push(n - last); last = n; }, 10);
+         return true",
+    )
+    .await;
+    let n = 200_000;
+    let t0 = Instant::now();
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut buf = Vec::new();
+        for i in 0..n {
+            buf.extend_from_slice(format!("w{} spark streaming flood\n", i % 1000).as_bytes());
+        }
+        buf.extend_from_slice(b"floodend\n");
+        conn.write_all(&buf).unwrap();
+        conn
+    });
+    let _conn = writer.await.unwrap();
+    page.wait_js("const c = document.getElementById('console'); return c && c.textContent.includes('floodend')", Duration::from_secs(600), "the flood")
+        .await;
+    let secs = t0.elapsed().as_secs_f64();
+    let gaps = page.js("clearInterval(window.__probe); return window.__gaps").await;
+    let gaps: Vec<f64> = gaps.as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect();
+    let batches = page.js("return document.querySelector('#progress span').textContent").await;
+    println!(
+        "\nflood: {n} lines in {secs:.1} s ({:.0} lines/s) through nc -> relay -> page, {}; main thread: 10 ms timer gap p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        n as f64 / secs,
+        batches.as_str().unwrap_or(""),
+        pct(&gaps, 50.0),
+        pct(&gaps, 99.0),
+        pct(&gaps, 100.0)
+    );
+    page.screenshot("bench-after-flood").await;
+    page.close().await;
+}
