@@ -847,7 +847,7 @@ fn interval_from_string(s: &str) -> Result<(i64, Field, Field)> {
     if words.first().is_some_and(|w| w.eq_ignore_ascii_case("interval")) {
         words.remove(0);
     }
-    if words.is_empty() || words.len() % 2 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(2) {
         return Err(interval_invalid(s));
     }
     let mut pairs = Vec::new();
@@ -885,14 +885,13 @@ fn interval_from_to(s: &str, from: Field, to: Field) -> Result<i64> {
     };
     // Split into the numbers in order: day, then h:m:s.
     let mut nums: Vec<&str> = Vec::new();
-    let (first, rest) = if from == Field::Day {
+    let rest = if from == Field::Day {
         let (d, r) = body.split_once(' ').ok_or_else(bad)?;
         nums.push(d);
-        (None, r.trim_start())
+        r.trim_start()
     } else {
-        (Some(()), body)
+        body
     };
-    let _ = first;
     nums.extend(rest.split(':'));
     let fields: Vec<Field> = [Field::Day, Field::Hour, Field::Minute, Field::Second]
         .into_iter()
@@ -1551,7 +1550,7 @@ impl Translator<'_> {
             E::Position { expr, r#in } => {
                 functions::call("locate", vec![self.expr(expr)?, self.expr(r#in)?, Expr::Literal(Lit::Int(1))])
             }
-            E::Substring { expr, substring_from, substring_for, shorthand, .. } => {
+            E::Substring { expr, substring_from, substring_for, .. } => {
                 let mut args = vec![self.expr(expr)?];
                 match substring_from {
                     Some(f) => args.push(self.expr(f)?),
@@ -1562,7 +1561,6 @@ impl Translator<'_> {
                 }
                 // The comma forms are plain calls (see `rewrite`); this is
                 // SUBSTRING(s FROM p [FOR n]), named substring(...) either way.
-                let _ = shorthand;
                 sql_call("substring", args, false)?
             }
             E::Trim { trim_where, trim_what, expr, trim_characters } => {
@@ -1586,18 +1584,18 @@ impl Translator<'_> {
                 }
             }
             E::Extract { field, expr, .. } => {
-                let (func, word) = match field {
-                    sq::DateTimeField::Year | sq::DateTimeField::Years => ("year", "YEAR"),
-                    sq::DateTimeField::Month | sq::DateTimeField::Months => ("month", "MONTH"),
-                    sq::DateTimeField::Day | sq::DateTimeField::Days => ("dayofmonth", "DAY"),
-                    sq::DateTimeField::Hour | sq::DateTimeField::Hours => ("hour", "HOUR"),
-                    sq::DateTimeField::Minute | sq::DateTimeField::Minutes => ("minute", "MINUTE"),
-                    sq::DateTimeField::Second | sq::DateTimeField::Seconds => ("second", "SECOND"),
-                    sq::DateTimeField::DayOfWeek | sq::DateTimeField::Dow => ("dayofweek", "DAYOFWEEK"),
+                let func = match field {
+                    sq::DateTimeField::Year | sq::DateTimeField::Years => "year",
+                    sq::DateTimeField::Month | sq::DateTimeField::Months => "month",
+                    sq::DateTimeField::Day | sq::DateTimeField::Days => "dayofmonth",
+                    sq::DateTimeField::Hour | sq::DateTimeField::Hours => "hour",
+                    sq::DateTimeField::Minute | sq::DateTimeField::Minutes => "minute",
+                    sq::DateTimeField::Second | sq::DateTimeField::Seconds => "second",
+                    sq::DateTimeField::DayOfWeek | sq::DateTimeField::Dow => "dayofweek",
                     other => return Err(EngineError::unsupported(format!("EXTRACT({other} FROM ...)"))),
                 };
                 let x = self.expr(expr)?;
-                let _ = word;
+                // Spark names the field as written: extract(year FROM ts).
                 let name = format!("extract({} FROM {})", field.to_string().to_ascii_lowercase(), x.pretty());
                 Expr::Alias(Box::new(functions::call(func, vec![x])), name)
             }
