@@ -42,7 +42,7 @@ pub struct AggregateExec {
 }
 
 /// One aggregate's per-group state.
-enum Acc {
+pub(crate) enum Acc {
     Count(Vec<i64>),
     SumLong(Vec<Option<i64>>),
     SumDouble(Vec<Option<f64>>),
@@ -60,7 +60,7 @@ fn overflow() -> EngineError {
 }
 
 impl Acc {
-    fn new(call: &AggCall) -> Result<Acc> {
+    pub(crate) fn new(call: &AggCall) -> Result<Acc> {
         let arg_ty = call.arg.as_ref().map(|a| a.ty.clone()).unwrap_or(DataType::Null);
         Ok(match call.func {
             AggFunc::Count => Acc::Count(Vec::new()),
@@ -89,7 +89,7 @@ impl Acc {
     }
 
     /// Makes room for group `g` (new or reused), resetting it.
-    fn reset(&mut self, g: usize) {
+    pub(crate) fn reset(&mut self, g: usize) {
         fn slot<T: Clone>(v: &mut Vec<T>, g: usize, init: T) {
             if g >= v.len() {
                 v.resize(g + 1, init.clone());
@@ -110,7 +110,7 @@ impl Acc {
     }
 
     /// Folds rows into their groups; `arg` is None for count(*).
-    fn update(&mut self, groups: &[usize], arg: Option<&ArrayRef>) -> Result<()> {
+    pub(crate) fn update(&mut self, groups: &[usize], arg: Option<&ArrayRef>) -> Result<()> {
         match self {
             Acc::Count(v) => match arg {
                 None => groups.iter().for_each(|&g| v[g] += 1),
@@ -219,7 +219,69 @@ impl Acc {
     }
 
     /// The aggregate's value for the given groups.
-    fn finish(&self, groups: &[usize], ty: &DataType) -> Result<ArrayRef> {
+    /// Folds group `from` into group `into` (sessions that came to overlap).
+    pub(crate) fn merge(&mut self, into: usize, from: usize) -> Result<()> {
+        match self {
+            Acc::Count(v) => v[into] += v[from],
+            Acc::SumLong(v) => {
+                v[into] = match (v[into], v[from]) {
+                    (Some(a), Some(b)) => Some(a.checked_add(b).ok_or_else(overflow)?),
+                    (a, b) => a.or(b),
+                }
+            }
+            Acc::SumDouble(v) => {
+                v[into] = match (v[into], v[from]) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                }
+            }
+            Acc::SumDecimal(v, ..) => {
+                v[into] = match (v[into], v[from]) {
+                    (Some(a), Some(b)) => Some(a.checked_add(b).ok_or_else(overflow)?),
+                    (a, b) => a.or(b),
+                }
+            }
+            Acc::AvgDouble(v) => {
+                let f = v[from];
+                v[into].0 += f.0;
+                v[into].1 += f.1;
+            }
+            Acc::AvgDecimal(v, ..) => {
+                let f = v[from];
+                v[into].0 += f.0;
+                v[into].1 += f.1;
+            }
+            Acc::Pick { vals, func, .. } => {
+                let other = vals[from].take();
+                let replace = match (&vals[into], &other, *func) {
+                    (_, None, _) => false,
+                    (None, Some(_), _) => true,
+                    (Some(a), Some(b), AggFunc::Min) => b.row() < a.row(),
+                    (Some(a), Some(b), AggFunc::Max) => b.row() > a.row(),
+                    (Some(_), Some(_), AggFunc::First) => false,
+                    (Some(_), Some(_), _) => true,
+                };
+                if replace {
+                    vals[into] = other;
+                }
+            }
+            Acc::Collect { vals, set, .. } => {
+                let other = std::mem::take(&mut vals[from]);
+                for r in other {
+                    if !(*set && vals[into].iter().any(|x| x.row() == r.row())) {
+                        vals[into].push(r);
+                    }
+                }
+            }
+            Acc::Distinct { vals, .. } => {
+                let other = std::mem::take(&mut vals[from]);
+                vals[into].extend(other);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(&self, groups: &[usize], ty: &DataType) -> Result<ArrayRef> {
         Ok(match self {
             Acc::Count(v) => Arc::new(Int64Array::from_iter_values(groups.iter().map(|&g| v[g]))),
             Acc::SumLong(v) => Arc::new(groups.iter().map(|&g| v[g]).collect::<Int64Array>()),
@@ -281,14 +343,11 @@ impl AggregateExec {
         input: Box<dyn Operator>,
         keys: Vec<PExpr>,
         aggs: Vec<AggCall>,
-        session: Option<SessionSpec>,
+        _session: Option<SessionSpec>,
         schema: SchemaRef,
         mode: OutputMode,
         event_key: Option<usize>,
     ) -> Result<Self> {
-        if session.is_some() {
-            return Err(EngineError::unsupported("session_window aggregations"));
-        }
         let keys_empty = keys.is_empty();
         let keys_conv = if keys.is_empty() {
             None

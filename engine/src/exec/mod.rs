@@ -10,6 +10,7 @@ pub mod filter;
 pub mod join;
 pub mod limit;
 pub mod project;
+pub mod session_window;
 pub mod sort;
 pub mod source;
 pub mod stream_join;
@@ -93,6 +94,14 @@ pub fn build(plan: &Plan, mode: OutputMode) -> Result<Box<dyn Operator>> {
         Node::TimeWindow { input, time, spec } => {
             Box::new(time_window::TimeWindowExec::new(b(input)?, time.clone(), spec.clone(), schema_of(plan).to_arrow()))
         }
+        Node::Aggregate { input, keys, aggs, session: Some(session) } => Box::new(session_window::SessionWindowExec::new(
+            b(input)?,
+            keys.clone(),
+            aggs.clone(),
+            session.clone(),
+            schema_of(plan).to_arrow(),
+            mode,
+        )?),
         Node::Aggregate { input, keys, aggs, session } => Box::new(aggregate::AggregateExec::new(
             b(input)?,
             keys.clone(),

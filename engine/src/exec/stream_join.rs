@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use arrow::array::*;
 use arrow::compute::{concat_batches, filter_record_batch};
-use arrow::datatypes::{DataType, SchemaRef, TimestampMicrosecondType};
+use arrow::datatypes::{SchemaRef, TimestampMicrosecondType};
 use arrow::row::{RowConverter, SortField};
 use hashbrown::HashMap;
 
@@ -397,6 +397,7 @@ impl StreamJoinExec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::datatypes::DataType;
 
     fn col(i: usize) -> PExpr {
         PExpr::column(i, crate::types::timestamp())

@@ -27,18 +27,15 @@ impl TimeWindowExec {
     }
 }
 
-/// The windows `[start, end)` that contain `t`, earliest first.
+/// The windows `[start, end)` that contain `t`, earliest first (Spark's
+/// TimeWindowing: the last window starting at or before `t`, then the
+/// overlapping ones before it).
 pub fn windows_for(t: i64, spec: &WindowSpec) -> impl Iterator<Item = (i64, i64)> + '_ {
     let session = spec.start == i64::MIN;
     let overlapping = if session { 1 } else { (spec.size + spec.slide - 1) / spec.slide };
-    let start = if session { 0 } else { spec.start };
-    // Spark: windowId = ceil((t - startTime) / slide)
-    let id = (t - start).div_euclid(spec.slide) + i64::from((t - start).rem_euclid(spec.slide) != 0);
-    (0..overlapping).filter_map(move |i| {
-        if session {
-            return Some((t, t + spec.size));
-        }
-        let ws = id * spec.slide + (i - overlapping) * spec.slide + start;
+    let last_start = if session { t } else { t - (t - spec.start).rem_euclid(spec.slide) };
+    (0..overlapping).rev().filter_map(move |i| {
+        let ws = last_start - i * spec.slide;
         let we = ws + spec.size;
         (t >= ws && t < we).then_some((ws, we))
     })
@@ -101,5 +98,7 @@ mod tests {
         assert_eq!(w, vec![(-5 * m, 5 * m), (0, 10 * m)]);
         let tumbling = WindowSpec { size: 10 * m, slide: 10 * m, start: 0 };
         assert_eq!(windows_for(10 * m, &tumbling).collect::<Vec<_>>(), vec![(10 * m, 20 * m)]);
+        assert_eq!(windows_for(5 * m, &spec).collect::<Vec<_>>(), vec![(0, 10 * m), (5 * m, 15 * m)]);
+        assert_eq!(windows_for(-m, &tumbling).collect::<Vec<_>>(), vec![(-10 * m, 0)]);
     }
 }

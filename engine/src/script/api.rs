@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use arrow::array::*;
 use arrow::datatypes::DataType;
 use rustpython_parser::ast;
 

@@ -115,13 +115,20 @@ impl StreamingQuery {
         let root = exec::build(plan, mode)?;
         let mut ids = Vec::new();
         let mut has_watermark = false;
+        // Every watermark operator counts from the start, at 0 until it has
+        // seen data (Spark's WatermarkTracker), so the global watermark
+        // waits for all of them.
+        let mut operator_watermarks = BTreeMap::new();
         plan.walk(&mut |p| match &p.node {
             Node::Source { id } => {
                 if !ids.contains(id) {
                     ids.push(*id)
                 }
             }
-            Node::Watermark { .. } => has_watermark = true,
+            Node::Watermark { .. } => {
+                has_watermark = true;
+                operator_watermarks.insert(exec::watermark_id(p), 0);
+            }
             _ => {}
         });
         let readers = ids
@@ -141,7 +148,7 @@ impl StreamingQuery {
             state: QueryState::Active,
             next_batch_id: 0,
             has_watermark,
-            operator_watermarks: BTreeMap::new(),
+            operator_watermarks,
             watermark: 0,
             last_batch_watermark: 0,
             next_fire_ms: None,
