@@ -427,7 +427,7 @@ fn render(blocks: &[Block]) -> String {
 pub fn known_failures() -> Vec<String> {
     let text = std::fs::read_to_string(root().join("e2e/known-failures.txt")).unwrap_or_default();
     text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+        .map(|l| l.split('#').next().unwrap_or("").split_whitespace().next().unwrap_or("").to_string())
         .filter(|l| !l.is_empty())
         .collect()
 }
