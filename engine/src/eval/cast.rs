@@ -294,8 +294,18 @@ fn parse_decimal(t: &str, p: u8, s: i8) -> Option<i128> {
 pub fn parse_date(t: &str) -> Option<i32> {
     let t = trim(t);
     let end = t.find([' ', 'T']).unwrap_or(t.len());
-    let mut parts = t[..end].split('-');
-    let y: i32 = parts.next()?.parse().ok()?;
+    let body = &t[..end];
+    // An optional sign, then a year of 4 to 7 digits.
+    let (sign, body) = match body.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, body.strip_prefix('+').unwrap_or(body)),
+    };
+    let mut parts = body.split('-');
+    let year_text = parts.next()?;
+    if !(4..=7).contains(&year_text.len()) || !year_text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y: i32 = sign * year_text.parse::<i32>().ok()?;
     let m: u32 = match parts.next() {
         Some(p) if (1..=2).contains(&p.len()) => p.parse().ok()?,
         Some(_) => return None,
@@ -370,6 +380,8 @@ mod tests {
         assert_eq!(parse_date("1970-01-02"), Some(1));
         assert_eq!(parse_date("2024-2-29"), Some(19782));
         assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("5"), None);
+        assert_eq!(parse_date("0024-01-01").is_some(), true);
         let (ts, off) = parse_timestamp("2024-05-01 10:00:00").unwrap();
         assert_eq!(ts.to_string(), "2024-05-01 10:00:00");
         assert_eq!(off, None);

@@ -1069,27 +1069,28 @@ fn start(w: WriterState, sess: &mut Session) -> Result<Value> {
     let mode = crate::exec::OutputMode::parse(w.mode.as_deref().unwrap_or("append")).unwrap_or(crate::exec::OutputMode::Append);
     let sink = match w.format.as_deref() {
         Some("console") => {
+            // The console sink reads its options when the query runs its
+            // first batch: a bad one fails the query (STREAM_FAILED).
             let mut show = crate::console::ShowOptions::default();
+            let mut bad = None;
             for (k, v) in &w.options {
                 match k.to_ascii_lowercase().as_str() {
-                    "truncate" => {
-                        show.truncate = match v.to_ascii_lowercase().as_str() {
-                            "true" => 20,
-                            "false" => 0,
-                            n => n.trim().parse().map_err(|_| {
-                                EngineError::python("IllegalArgumentException", format!("For input string: \"{v}\""))
-                            })?,
-                        }
-                    }
-                    "numrows" => {
-                        show.num_rows = v.trim().parse().map_err(|_| {
-                            EngineError::python("NumberFormatException", format!("For input string: \"{v}\""))
-                        })?
-                    }
+                    "truncate" => match v.to_ascii_lowercase().as_str() {
+                        "true" => show.truncate = 20,
+                        "false" => show.truncate = 0,
+                        _ => bad = Some(format!("{v} is not a boolean string.")),
+                    },
+                    "numrows" => match v.trim().parse::<i32>() {
+                        Ok(n) => show.num_rows = n.max(0) as usize,
+                        Err(_) => bad = Some(format!("For input string: \"{v}\"")),
+                    },
                     _ => {}
                 }
             }
-            Sink::Console(show)
+            match bad {
+                Some(msg) => Sink::Invalid(msg),
+                None => Sink::Console(show),
+            }
         }
         Some("noop") => Sink::Noop,
         Some(other) => return Err(EngineError::unsupported(format!("the `{other}` sink (use format(\"console\"))"))),

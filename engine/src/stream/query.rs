@@ -54,6 +54,8 @@ pub enum Sink {
     Console(ShowOptions),
     /// `format("noop")`: runs, prints nothing.
     Noop,
+    /// A sink whose options Spark refuses when the query runs.
+    Invalid(String),
 }
 
 pub struct StreamingQuery {
@@ -237,6 +239,11 @@ impl StreamingQuery {
     }
 
     fn run_batch(&mut self, inputs: &Inputs, zone: &SessionZone, now_ms: i64) -> Result<BatchOutput> {
+        if let Sink::Invalid(msg) = &self.sink {
+            let mut e = EngineError::python("IllegalArgumentException", msg);
+            e.kind = ErrorKind::Execution;
+            return Err(e);
+        }
         let max_id = self.readers.iter().map(|(id, _)| *id).max().map_or(0, |m| m + 1);
         let mut batch_inputs: Vec<Option<RecordBatch>> = vec![None; max_id];
         let mut num_input_rows = 0;
@@ -269,7 +276,7 @@ impl StreamingQuery {
         self.next_batch_id += 1;
         let console = match &self.sink {
             Sink::Console(opts) => console::batch_text(batch_id, &out, opts, zone),
-            Sink::Noop => String::new(),
+            Sink::Noop | Sink::Invalid(_) => String::new(),
         };
         Ok(BatchOutput {
             query: self.index,

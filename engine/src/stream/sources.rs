@@ -163,7 +163,15 @@ impl SourceReader {
                 let take = max_files_per_trigger.unwrap_or(usize::MAX).max(1).min(new.len());
                 let mut batches = Vec::new();
                 for (path, f) in new.into_iter().take(take) {
-                    batches.push(read_file(format, &f.content, &self.def.schema, options, zone)?);
+                    // Spark reports a failed file read by its path.
+                    let batch = read_file(format, &f.content, &self.def.schema, options, zone).map_err(|e| {
+                        if e.kind == crate::error::ErrorKind::Unsupported {
+                            e
+                        } else {
+                            crate::formats::failed_read_file(&format!("file:///{path}"))
+                        }
+                    })?;
+                    batches.push(batch);
                     self.files_seen.insert(path);
                 }
                 Ok(Some(arrow::compute::concat_batches(&self.def.schema, &batches)?))
