@@ -89,15 +89,22 @@ impl EngineError {
         }
     }
 
-    /// A Python exception (`NameError`, `TypeError`...).
+    /// A Python exception (`NameError`, `TypeError`...). PySpark's own
+    /// exceptions carry an error class in brackets, as Spark's do.
     pub fn python(python_type: &str, message: impl fmt::Display) -> Self {
-        EngineError {
-            kind: ErrorKind::Python,
-            class: None,
-            python_type: python_type.to_string(),
-            message: message.to_string(),
-            span: None,
-        }
+        let message = message.to_string();
+        let class = message
+            .strip_prefix('[')
+            .and_then(|m| m.split_once(']'))
+            .map(|(c, _)| c.to_string())
+            .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_' || ch == '.'));
+        EngineError { kind: ErrorKind::Python, class, python_type: python_type.to_string(), message, span: None }
+    }
+
+    /// The same error under another Python exception type.
+    pub fn with_type(mut self, python_type: &str) -> Self {
+        self.python_type = python_type.to_string();
+        self
     }
 
     /// Something streamlab does not support yet; the message names it.

@@ -28,10 +28,20 @@ fn unit_micros(unit: &str) -> Option<i64> {
     MICROS.iter().find(|(n, _)| *n == u).map(|(_, m)| *m).filter(|m| *m > 0)
 }
 
-fn invalid(s: &str) -> EngineError {
+const FORMAT_HINT: &str = "Please ensure that the value provided is in a valid format for defining an interval. You can reference the documentation for the correct format.";
+
+fn invalid_unit(s: &str, unit: &str) -> EngineError {
     EngineError::analysis(
         "INVALID_INTERVAL_FORMAT.INVALID_UNIT",
-        format!("Error parsing '{s}' to interval, invalid unit 'the given text'."),
+        format!("Error parsing '{s}' to interval. {FORMAT_HINT} Invalid unit '{unit}'."),
+        "22006",
+    )
+}
+
+fn unrecognized_number(s: &str, n: &str) -> EngineError {
+    EngineError::analysis(
+        "INVALID_INTERVAL_FORMAT.UNRECOGNIZED_NUMBER",
+        format!("Error parsing '{s}' to interval. {FORMAT_HINT} Unrecognized number {n}."),
         "22006",
     )
 }
@@ -53,14 +63,10 @@ pub fn parse_duration_micros(s: &str) -> Result<i64> {
     let mut total: i64 = 0;
     let mut i = 0;
     while i < words.len() {
-        let (num, unit) = if i + 1 < words.len() {
-            (words[i], words[i + 1])
-        } else {
-            return Err(invalid(s));
-        };
-        let num = num.trim_matches('\'');
-        let value: f64 = num.parse().map_err(|_| invalid(s))?;
-        let m = unit_micros(unit).ok_or_else(|| invalid(s))?;
+        let num = words[i].trim_matches('\'');
+        let value: f64 = num.parse().map_err(|_| unrecognized_number(s, num))?;
+        let unit = words.get(i + 1).copied().ok_or_else(|| invalid_unit(s, ""))?;
+        let m = unit_micros(unit).ok_or_else(|| invalid_unit(s, unit))?;
         total = total.saturating_add((value * m as f64).round() as i64);
         i += 2;
     }

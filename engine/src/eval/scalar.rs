@@ -744,36 +744,40 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
             }
             arrow::compute::take(m.values(), &UInt32Array::from(take_idx), None)?
         }
-        F::ToDate => {
+        F::ToDate | F::ToTimestamp | F::TryToTimestamp => {
+            // Without a format these are casts (ANSI: a malformed value fails
+            // the query); with one, a value that does not parse fails too,
+            // unless the function is a try_ one.
+            let try_ = func == F::TryToTimestamp;
             if a.len() == 2 {
                 let s = strs(&a[0])?;
                 let f = strs(&a[1])?;
-                let out: Date32Array = (0..n)
-                    .map(|i| {
-                        let v = opt_str(s, i)?;
-                        let fmt = opt_str(f, i)?;
-                        crate::datetime::parse_with_pattern(v, fmt).map(|dt| days_of(dt.date()))
-                    })
-                    .collect();
-                Arc::new(out)
+                let mut out = Vec::with_capacity(n);
+                for i in 0..n {
+                    let (Some(v), Some(fmt)) = (opt_str(s, i), opt_str(f, i)) else {
+                        out.push(None);
+                        continue;
+                    };
+                    match crate::datetime::parse_with_pattern(v, fmt) {
+                        Some(dt) => out.push(Some(dt)),
+                        None if try_ => out.push(None),
+                        None => {
+                            return Err(EngineError::execution(
+                                "CANNOT_PARSE_TIMESTAMP",
+                                format!("Text '{v}' could not be parsed at index 0. Use `try_to_timestamp` to tolerate invalid input string and return NULL instead."),
+                                "22007",
+                            ))
+                        }
+                    }
+                }
+                if func == F::ToDate {
+                    Arc::new(out.into_iter().map(|d| d.map(|dt| days_of(dt.date()))).collect::<Date32Array>())
+                } else {
+                    let ts: TimestampMicrosecondArray = out.into_iter().map(|d| d.map(|dt| ctx.zone.local_to_utc_micros(&dt))).collect();
+                    Arc::new(ts.with_timezone("UTC"))
+                }
             } else {
-                super::cast::cast(&a[0], &DataType::Date32, true, ctx)?
-            }
-        }
-        F::ToTimestamp => {
-            if a.len() == 2 {
-                let s = strs(&a[0])?;
-                let f = strs(&a[1])?;
-                let out: TimestampMicrosecondArray = (0..n)
-                    .map(|i| {
-                        let v = opt_str(s, i)?;
-                        let fmt = opt_str(f, i)?;
-                        crate::datetime::parse_with_pattern(v, fmt).map(|dt| ctx.zone.local_to_utc_micros(&dt))
-                    })
-                    .collect();
-                Arc::new(out.with_timezone("UTC"))
-            } else {
-                super::cast::cast(&a[0], ty, true, ctx)?
+                super::cast::cast(&a[0], ty, try_, ctx)?
             }
         }
         F::DateAdd | F::DateSub => {
@@ -843,6 +847,134 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
                     _ => v.contains(q),
                 })
             })
+        }
+        F::Greatest | F::Least => {
+            let mut result = a[0].clone();
+            for next in &a[1..] {
+                // NULLs are skipped: take `next` where result is NULL or next wins.
+                let wins = if func == F::Greatest {
+                    arrow::compute::kernels::cmp::gt(next, &result)?
+                } else {
+                    arrow::compute::kernels::cmp::lt(next, &result)?
+                };
+                let take_next = BooleanArray::from(
+                    (0..n).map(|i| next.is_valid(i) && (result.is_null(i) || (wins.is_valid(i) && wins.value(i)))).collect::<Vec<_>>(),
+                );
+                result = arrow::compute::kernels::zip::zip(&take_next, next, &result)?;
+            }
+            result
+        }
+        F::Math(m) => {
+            use crate::plan::functions::MathFn;
+            let v = a[0].as_primitive::<Float64Type>();
+            Arc::new(v.iter().map(|x| {
+                let x = x?;
+                Some(match m {
+                    MathFn::Signum => if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x },
+                    MathFn::Ln => return (x > 0.0).then(|| x.ln()),
+                    MathFn::Log10 => return (x > 0.0).then(|| x.log10()),
+                    MathFn::Exp => x.exp(),
+                })
+            }).collect::<Float64Array>())
+        }
+        F::Pmod => {
+            let r = super::arith::arith(crate::plan::expr::BinaryOp::Mod, &a[0], &a[1], ty)?;
+            let plus = super::arith::arith(crate::plan::expr::BinaryOp::Add, &r, &a[1], ty)?;
+            let m2 = super::arith::arith(crate::plan::expr::BinaryOp::Mod, &plus, &a[1], ty)?;
+            let neg = arrow::compute::kernels::cmp::lt(&r, &arrow::array::Scalar::new(arrow::compute::cast(&(Arc::new(Int32Array::from(vec![0])) as ArrayRef), ty)?))?;
+            arrow::compute::kernels::zip::zip(&super::definite(&neg), &m2, &r)?
+        }
+        F::Repeat => {
+            let s = strs(&a[0])?;
+            let k = ints(&a[1])?;
+            map_str(n, |i| Some(opt_str(s, i)?.repeat(opt_int(k, i)?.max(0) as usize)))
+        }
+        F::Left | F::Right => {
+            let s = strs(&a[0])?;
+            let k = ints(&a[1])?;
+            map_str(n, |i| {
+                let v = opt_str(s, i)?;
+                let k = opt_int(k, i)?.max(0) as usize;
+                let chars: Vec<char> = v.chars().collect();
+                Some(if func == F::Left { chars.iter().take(k).collect() } else { chars[chars.len().saturating_sub(k)..].iter().collect() })
+            })
+        }
+        F::Ascii => {
+            let s = strs(&a[0])?;
+            map_int(n, |i| Some(opt_str(s, i)?.chars().next().map_or(0, |c| c as i32)))
+        }
+        F::Locate => {
+            let sub = strs(&a[0])?;
+            let st = strs(&a[1])?;
+            let pos = ints(&a[2])?;
+            map_int(n, |i| {
+                let (needle, hay, p) = (opt_str(sub, i)?, opt_str(st, i)?, opt_int(pos, i)?);
+                if p < 1 {
+                    return Some(0);
+                }
+                let chars: Vec<char> = hay.chars().collect();
+                let start = (p - 1) as usize;
+                if start > chars.len() {
+                    return Some(0);
+                }
+                let tail: String = chars[start..].iter().collect();
+                Some(match tail.find(needle) {
+                    Some(b) => (start + tail[..b].chars().count() + 1) as i32,
+                    None => 0,
+                })
+            })
+        }
+        F::Translate => {
+            let s = strs(&a[0])?;
+            let from = strs(&a[1])?;
+            let to = strs(&a[2])?;
+            map_str(n, |i| {
+                let (v, f, t) = (opt_str(s, i)?, opt_str(from, i)?, opt_str(to, i)?);
+                let fc: Vec<char> = f.chars().collect();
+                let tc: Vec<char> = t.chars().collect();
+                Some(v.chars().filter_map(|c| match fc.iter().position(|x| *x == c) {
+                    Some(k) => tc.get(k).copied(),
+                    None => Some(c),
+                }).collect())
+            })
+        }
+        F::IsNaN => {
+            let v = a[0].as_primitive::<Float64Type>();
+            map_bool(n, |i| Some(v.is_valid(i) && v.value(i).is_nan()))
+        }
+        F::NullIf => {
+            let eq = arrow::compute::kernels::cmp::eq(&a[0], &a[1])?;
+            let keep = BooleanArray::from((0..n).map(|i| !(eq.is_valid(i) && eq.value(i))).collect::<Vec<_>>());
+            let nulls = new_null_array(a[0].data_type(), n);
+            arrow::compute::kernels::zip::zip(&keep, &a[0], &nulls)?
+        }
+        F::ArrayRemove => {
+            let l = a[0].as_list::<i32>();
+            let v = &a[1];
+            let mut idx = Vec::new();
+            let mut offsets = vec![0i32];
+            let mut valid = Vec::with_capacity(n);
+            for i in 0..n {
+                let ok = l.is_valid(i) && v.is_valid(i);
+                valid.push(ok);
+                if ok {
+                    let (s0, e0) = (l.value_offsets()[i] as usize, l.value_offsets()[i + 1] as usize);
+                    let items = l.values().slice(s0, e0 - s0);
+                    let eq = arrow::compute::kernels::cmp::eq(&items, &arrow::array::Scalar::new(v.slice(i, 1)))?;
+                    for k in 0..(e0 - s0) {
+                        if !(eq.is_valid(k) && eq.value(k)) {
+                            idx.push((s0 + k) as u32);
+                        }
+                    }
+                }
+                offsets.push(idx.len() as i32);
+            }
+            let values = arrow::compute::take(l.values(), &UInt32Array::from(idx), None)?;
+            let f = match ty {
+                DataType::List(f) => f.clone(),
+                _ => Arc::new(Field::new("element", values.data_type().clone(), true)),
+            };
+            Arc::new(ListArray::try_new(f, OffsetBuffer::new(offsets.into()), values, Some(valid.into()))?)
         }
         F::CurrentTimestamp => Arc::new(TimestampMicrosecondArray::from_value(ctx.now_micros, n).with_timezone("UTC")),
         F::CurrentDate => {

@@ -73,7 +73,7 @@ pub fn pretty_call(name: &str, args: &[Expr], distinct: bool) -> String {
     let list = |args: &[Expr]| args.iter().map(|a| a.pretty()).collect::<Vec<_>>().join(", ");
     match name {
         "explode" | "explode_outer" => "col".into(),
-        "ceil" | "floor" | "sqrt" | "pow" | "exp" | "ln" | "log10" | "signum" => {
+        "ceil" | "floor" | "sqrt" | "pow" | "exp" | "log10" | "signum" => {
             let upper = if name == "pow" { "POWER".to_string() } else { name.to_uppercase() };
             format!("{upper}({})", list(args))
         }
@@ -94,6 +94,14 @@ pub fn pretty_call(name: &str, args: &[Expr], distinct: bool) -> String {
         _ if distinct => format!("{name}(DISTINCT {})", list(args)),
         _ => format!("{name}({})", list(args)),
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MathFn {
+    Signum,
+    Ln,
+    Log10,
+    Exp,
 }
 
 /// Scalar functions the evaluator knows.
@@ -136,6 +144,22 @@ pub enum ScalarFn {
     MapValue,
     ToDate,
     ToTimestamp,
+    /// `try_to_timestamp`: NULL where `to_timestamp` fails
+    TryToTimestamp,
+    Greatest,
+    Least,
+    /// signum, ln, log10, exp: double -> double
+    Math(MathFn),
+    Pmod,
+    Repeat,
+    IsNaN,
+    NullIf,
+    ArrayRemove,
+    Left,
+    Right,
+    Ascii,
+    Locate,
+    Translate,
     DateAdd,
     DateSub,
     DateDiff,
@@ -431,12 +455,13 @@ pub fn resolve_scalar(name: &str, mut args: Vec<PExpr>, pretty: &str) -> Result<
             let v = if types::is_timestamp(&v.ty) || v.ty == DataType::Date32 { v } else { string(v) };
             scalar(F::ToDate, std::iter::once(v).chain(fmt).collect(), DataType::Date32)
         }
-        "to_timestamp" => {
+        "to_timestamp" | "try_to_timestamp" => {
             need(name, &args, 1, 2)?;
             let v = args.remove(0);
             let fmt = args.pop().map(string);
             let v = if types::is_timestamp(&v.ty) || v.ty == DataType::Date32 { v } else { string(v) };
-            scalar(F::ToTimestamp, std::iter::once(v).chain(fmt).collect(), types::timestamp())
+            let f = if name == "to_timestamp" { F::ToTimestamp } else { F::TryToTimestamp };
+            scalar(f, std::iter::once(v).chain(fmt).collect(), types::timestamp())
         }
         "date_add" | "date_sub" => {
             need(name, &args, 2, 2)?;
@@ -480,6 +505,75 @@ pub fn resolve_scalar(name: &str, mut args: Vec<PExpr>, pretty: &str) -> Result<
                 _ => F::Contains,
             };
             scalar(f, args.into_iter().map(string).collect(), DataType::Boolean)
+        }
+        "greatest" | "least" => {
+            if args.len() < 2 {
+                return Err(arg_error(name, "> 1", args.len()));
+            }
+            let ty = super::resolve::common_type_of(args.iter().map(|a| &a.ty))
+                .ok_or_else(|| datatype_mismatch(name, pretty, "the input types must be the same"))?;
+            let f = if name == "greatest" { F::Greatest } else { F::Least };
+            scalar(f, args.into_iter().map(|a| a.cast(ty.clone())).collect(), ty)
+        }
+        "signum" | "ln" | "log10" | "exp" => {
+            need(name, &args, 1, 1)?;
+            let m = match name {
+                "signum" => MathFn::Signum,
+                "ln" => MathFn::Ln,
+                "log10" => MathFn::Log10,
+                _ => MathFn::Exp,
+            };
+            scalar(F::Math(m), vec![args.remove(0).cast(DataType::Float64)], DataType::Float64)
+        }
+        "pmod" => {
+            need(name, &args, 2, 2)?;
+            let ty = super::resolve::wider_numeric(&args[0].ty, &args[1].ty)
+                .ok_or_else(|| datatype_mismatch(name, pretty, "the inputs must be numbers"))?;
+            scalar(F::Pmod, args.into_iter().map(|a| a.cast(ty.clone())).collect(), ty)
+        }
+        "repeat" => {
+            need(name, &args, 2, 2)?;
+            let n = int(args.pop().unwrap_or_else(|| PExpr::literal(Lit::Int(0))));
+            scalar(F::Repeat, vec![string(args.remove(0)), n], s)
+        }
+        "left" | "right" => {
+            need(name, &args, 2, 2)?;
+            let n = int(args.pop().unwrap_or_else(|| PExpr::literal(Lit::Int(0))));
+            scalar(if name == "left" { F::Left } else { F::Right }, vec![string(args.remove(0)), n], s)
+        }
+        "ascii" => {
+            need(name, &args, 1, 1)?;
+            scalar(F::Ascii, vec![string(args.remove(0))], DataType::Int32)
+        }
+        "locate" | "position" => {
+            need(name, &args, 2, 3)?;
+            let pos = if args.len() == 3 { int(args.pop().unwrap_or_else(|| PExpr::literal(Lit::Int(1)))) } else { PExpr::literal(Lit::Int(1)) };
+            let mut it = args.into_iter().map(string);
+            let sub = it.next().unwrap_or_else(|| PExpr::literal(Lit::Null));
+            let st = it.next().unwrap_or_else(|| PExpr::literal(Lit::Null));
+            scalar(F::Locate, vec![sub, st, pos], DataType::Int32)
+        }
+        "translate" => {
+            need(name, &args, 3, 3)?;
+            scalar(F::Translate, args.into_iter().map(string).collect(), s)
+        }
+        "isnan" => {
+            need(name, &args, 1, 1)?;
+            scalar(F::IsNaN, vec![args.remove(0).cast(DataType::Float64)], DataType::Boolean)
+        }
+        "nullif" => {
+            need(name, &args, 2, 2)?;
+            let ty = super::resolve::common_type_of(args.iter().map(|a| &a.ty)).unwrap_or(args[0].ty.clone());
+            let out_ty = args[0].ty.clone();
+            scalar(F::NullIf, args.into_iter().map(|a| a.cast(ty.clone())).collect(), if out_ty == DataType::Null { ty } else { out_ty })
+        }
+        "array_remove" => {
+            need(name, &args, 2, 2)?;
+            let elem = element_type(&args[0].ty).ok_or_else(|| datatype_mismatch(name, pretty, "the first input must be an array"))?;
+            let v = args.pop().map(|v| v.cast(elem)).unwrap_or_else(|| PExpr::literal(Lit::Null));
+            let a = args.remove(0);
+            let ty = a.ty.clone();
+            scalar(F::ArrayRemove, vec![a, v], ty)
         }
         "current_timestamp" | "now" => scalar(F::CurrentTimestamp, vec![], types::timestamp()),
         "current_date" => scalar(F::CurrentDate, vec![], DataType::Date32),

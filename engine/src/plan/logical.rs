@@ -495,7 +495,21 @@ impl DataFrame {
             list.push(Expr::Alias(Box::new(e), name));
         }
         let placeholder_df = DataFrame { plan: agg_df.plan.clone(), schema: out_schema };
-        let mut projected = placeholder_df.select(list)?;
+        let mut projected = placeholder_df.select(list).map_err(|e| {
+            // A column that is neither grouped nor aggregated.
+            if e.class.as_deref().is_some_and(|c| c.starts_with("UNRESOLVED_COLUMN")) {
+                if let Some(name) = e.message.split('`').nth(1) {
+                    if input.schema.attrs.iter().any(|a| a.name.eq_ignore_ascii_case(name)) {
+                        return EngineError::analysis(
+                            "MISSING_AGGREGATION",
+                            format!("The non-aggregating expression \"{name}\" is based on columns which are not participating in the GROUP BY clause."),
+                            "",
+                        );
+                    }
+                }
+            }
+            e
+        })?;
         // The grouping keys keep their identities.
         for (i, k) in key_attrs.iter().enumerate() {
             projected.schema.attrs[i] = k.clone();
@@ -592,11 +606,11 @@ impl DataFrame {
                         .iter()
                         .position(|a| a.name.eq_ignore_ascii_case(&n))
                         .ok_or_else(|| {
-                            EngineError::analysis(
-                                "UNRESOLVED_COLUMN_AMONG_FIELD_NAMES",
+                            EngineError::legacy(
+                                "_LEGACY_ERROR_TEMP_1201",
                                 format!("Cannot resolve column name \"{n}\" among ({}).", self.schema.names().join(", ")),
-                                "42703",
                             )
+                            .with_no_semicolon()
                         })?;
                     keys.push(i);
                 }
@@ -652,9 +666,13 @@ impl DataFrame {
         };
         if !types::is_timestamp(&pe.ty) {
             return Err(EngineError::analysis(
-                "_LEGACY_ERROR_TEMP_1224",
-                format!("Event time must be defined on a window or a timestamp, but {column} is of type {}", types::simple_name(&pe.ty)),
-                "",
+                "EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE",
+                format!(
+                    "The event time `{}` has the invalid type \"{}\", but expected \"TIMESTAMP\".",
+                    self.schema.attrs.get(match pe.kind { PKind::Column(i) => i, _ => 0 }).map(|a| a.name.clone()).unwrap_or_else(|| column.to_string()),
+                    types::sql_name(&pe.ty)
+                ),
+                "42K09;",
             ));
         }
         let delay_micros = crate::interval::parse_duration_micros(delay)?;

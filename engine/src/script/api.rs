@@ -95,9 +95,20 @@ pub fn attribute(obj: Value, name: &str, sess: &mut Session) -> Result<Value> {
             ),
             "writeStream" => {
                 if !df.is_streaming() {
-                    return Err(EngineError::legacy("_LEGACY_ERROR_TEMP_1171", "'writeStream' can be called only on streaming Dataset/DataFrame").with_no_semicolon());
+                    return Err(EngineError::analysis(
+                        "WRITE_STREAM_NOT_ALLOWED",
+                        "`writeStream` can be called only on streaming Dataset/DataFrame.",
+                        "42601",
+                    ));
                 }
                 Value::Writer(Box::new(WriterState { df: df.clone(), mode: None, format: None, options: vec![], trigger: None, query_name: None }))
+            }
+            "write" if df.is_streaming() => {
+                return Err(EngineError::analysis(
+                    "CALL_ON_STREAMING_DATASET_UNSUPPORTED",
+                    "The method `write` can not be called on streaming Dataset/DataFrame.",
+                    "42KDE",
+                ))
             }
             "write" => return Err(EngineError::unsupported("DataFrame.write (batch writes)")),
             "na" | "stat" | "rdd" => return Err(EngineError::unsupported(format!("DataFrame.{name}"))),
@@ -951,10 +962,12 @@ fn load(r: ReaderState, path: Option<String>, sess: &mut Session) -> Result<Data
         (Some(s), _) => s.clone(),
         (None, "text") => vec![("value".into(), DataType::Utf8)],
         (None, _) if r.streaming => {
-            return Err(EngineError::python(
+            let mut e = EngineError::python(
                 "IllegalArgumentException",
                 "Schema must be specified when creating a streaming source DataFrame. If some files already exist in the directory, then depending on the file format you may be able to create a static DataFrame on that directory with 'spark.read.load(directory)' and infer schema from it.",
-            ))
+            );
+            e.class = Some("_LEGACY_ERROR_TEMP_2048".into());
+            return Err(e);
         }
         (None, _) => {
             return Err(EngineError::unsupported("reading a file without a schema (give .schema(...))"));
@@ -1002,10 +1015,12 @@ fn writer_method(mut w: WriterState, name: &str, a: Args, sess: &mut Session) ->
         "outputMode" => {
             let m = a.str(0, "outputMode")?;
             if crate::exec::OutputMode::parse(&m).is_none() {
-                return Err(EngineError::python(
-                    "IllegalArgumentException",
-                    format!("Unknown output mode {m}. Accepted output modes are 'append', 'complete', 'update'"),
-                ));
+                return Err(EngineError::analysis(
+                    "STREAMING_OUTPUT_MODE.INVALID",
+                    format!("Invalid streaming output mode: {m}. Accepted output modes are 'Append', 'Complete', 'Update'."),
+                    "42KDE",
+                )
+                .with_type("IllegalArgumentException"));
             }
             w.mode = Some(m);
         }

@@ -108,13 +108,18 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
         }
         "lpad" | "rpad" => call(name, vec![c0()?, int_lit(&a.req(1, "len")?)?, str_lit(&a.req(2, "pad")?)?]),
         "instr" => call("instr", vec![c0()?, str_lit(&a.req(1, "substr")?)?]),
+        "locate" => {
+            let pos = a.opt(2, "pos").map(|p| int_lit(&p)).transpose()?.unwrap_or(Expr::lit(Lit::Int(1)));
+            call("locate", vec![str_lit(&a.req(0, "substr")?)?, col_arg(&a.req(1, "str")?)?, pos])
+        }
+        "translate" => call("translate", vec![c0()?, str_lit(&a.req(1, "matching")?)?, str_lit(&a.req(2, "replace")?)?]),
         "round" | "bround" => {
             let scale = a.opt(1, "scale").map(|v| int_lit(&v)).transpose()?.unwrap_or(Expr::lit(Lit::Int(0)));
             call(name, vec![c0()?, scale])
         }
         "date_add" | "date_sub" => call(name, vec![c0()?, int_lit(&a.req(1, "days")?)?]),
         "date_format" => call(name, vec![c0()?, str_lit(&a.req(1, "format")?)?]),
-        "to_date" | "to_timestamp" => {
+        "to_date" | "to_timestamp" | "try_to_timestamp" => {
             let mut args = vec![c0()?];
             if let Some(f) = a.opt(1, "format") {
                 if !matches!(f, Value::None) {
@@ -194,7 +199,8 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
 const KNOWN_SCALARS: &[&str] = &[
     "length", "upper", "lower", "trim", "ltrim", "rtrim", "initcap", "reverse", "size", "concat", "abs", "negative",
     "ceil", "floor", "sqrt", "pow", "coalesce", "nvl", "array", "array_distinct", "struct", "map", "dayofweek", "year",
-    "month", "dayofmonth", "hour", "minute", "second", "datediff", "isnan",
+    "month", "dayofmonth", "hour", "minute", "second", "datediff", "isnan", "greatest", "least", "signum", "ln",
+    "log10", "exp", "pmod", "repeat", "left", "right", "ascii", "translate", "nullif", "array_remove",
 ];
 
 /// `T.Name(...)`: type objects and the classes of pyspark.sql / types.

@@ -52,9 +52,6 @@ fn has_watermark(plan: &Plan) -> bool {
 /// Checks a streaming plan for `writeStream.outputMode(mode).start()`.
 pub fn check(plan: &Plan, mode: OutputMode) -> Result<()> {
     let aggs = streaming_aggregates(plan);
-    if aggs.len() > 1 && !(mode == OutputMode::Append && aggs.iter().all(|a| has_watermark_key(a))) {
-        return Err(EngineError::legacy(LEGACY, "Multiple streaming aggregations are not supported with streaming DataFrames/Datasets"));
-    }
     match mode {
         OutputMode::Append if !aggs.is_empty() && !aggs.iter().all(|a| has_watermark_key(a)) => {
             return Err(output_mode_error("append", "streaming aggregations without watermark"));
@@ -63,6 +60,9 @@ pub fn check(plan: &Plan, mode: OutputMode) -> Result<()> {
             return Err(output_mode_error("complete", "no streaming aggregations"));
         }
         _ => {}
+    }
+    if aggs.len() > 1 && !(mode == OutputMode::Append && aggs.iter().all(|a| has_watermark_key(a))) {
+        return Err(EngineError::legacy(LEGACY, "Multiple streaming aggregations are not supported with streaming DataFrames/Datasets"));
     }
     let mut err = None;
     check_nodes(plan, mode, !aggs.is_empty(), &mut err);
@@ -115,6 +115,9 @@ fn check_nodes(plan: &Plan, mode: OutputMode, has_agg: bool, err: &mut Option<En
                 if matches!(kind, JoinKind::LeftOuter | JoinKind::FullOuter | JoinKind::LeftSemi | JoinKind::LeftAnti) {
                     *err = refuse("right");
                 }
+            } else if ls && rs && mode != OutputMode::Append {
+                let m = if mode == OutputMode::Complete { "Complete" } else { "Update" };
+                *err = fail(format!("Join between two streaming DataFrames/Datasets is not supported in {m} output mode, only in Append output mode"));
             } else if ls && rs {
                 match kind {
                     JoinKind::Inner | JoinKind::Cross => {}

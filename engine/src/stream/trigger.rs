@@ -17,12 +17,7 @@ pub enum Trigger {
 impl Trigger {
     /// Parses a processing-time interval (`'2 seconds'`, `'500 milliseconds'`).
     pub fn processing_time(text: &str) -> Result<Trigger> {
-        let micros = crate::interval::parse_duration_micros(text).map_err(|_| {
-            EngineError::python(
-                "IllegalArgumentException",
-                format!("Invalid interval: {text}"),
-            )
-        })?;
+        let micros = crate::interval::parse_duration_micros(text).map_err(|e| e.with_type("IllegalArgumentException"))?;
         if micros < 0 {
             return Err(EngineError::python("IllegalArgumentException", "requirement failed: Interval cannot be negative"));
         }
