@@ -976,6 +976,36 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
             };
             Arc::new(ListArray::try_new(f, OffsetBuffer::new(offsets.into()), values, Some(valid.into()))?)
         }
+        F::FromJson => {
+            // Each value is read as one JSON record with the target schema.
+            let s = strs(&a[0])?;
+            let fields = match ty {
+                DataType::Struct(f) => f.clone(),
+                _ => return Err(EngineError::execution("INTERNAL_ERROR", "from_json needs a struct type", "XX000")),
+            };
+            let schema = arrow::datatypes::Schema::new(fields.clone());
+            let opts = crate::formats::ReadOptions::default();
+            let mut parts: Vec<ArrayRef> = Vec::with_capacity(n);
+            let mut valid = Vec::with_capacity(n);
+            for i in 0..n {
+                let text = opt_str(s, i);
+                valid.push(text.is_some());
+                let one = crate::formats::read_json(text.unwrap_or("").replace('\n', " ").as_bytes(), Some(&schema), &opts, &ctx.zone)?;
+                let row: ArrayRef = if one.num_rows() == 1 {
+                    Arc::new(StructArray::try_new(fields.clone(), one.columns().to_vec(), None)?)
+                } else {
+                    new_null_array(ty, 1)
+                };
+                parts.push(row);
+            }
+            if n == 0 {
+                return Ok(new_empty_array(ty));
+            }
+            let refs: Vec<&dyn Array> = parts.iter().map(|p| p.as_ref()).collect();
+            let all = arrow::compute::concat(&refs)?;
+            let st = all.as_struct();
+            Arc::new(StructArray::try_new(fields, st.columns().to_vec(), Some(valid.into()))?)
+        }
         F::CurrentTimestamp => Arc::new(TimestampMicrosecondArray::from_value(ctx.now_micros, n).with_timezone("UTC")),
         F::CurrentDate => {
             let local = ctx.zone.utc_to_local_micros(ctx.now_micros);

@@ -89,6 +89,7 @@ pub fn pretty_call(name: &str, args: &[Expr], distinct: bool) -> String {
         ),
         "if" => format!("(IF({}))", list(args)),
         "window" => "window".into(),
+        "from_json" => format!("from_json({})", args.first().map(|a| a.pretty()).unwrap_or_default()),
         "session_window" => "session_window".into(),
         "current_timestamp" | "current_date" | "now" => format!("{name}()"),
         _ if distinct => format!("{name}(DISTINCT {})", list(args)),
@@ -146,6 +147,8 @@ pub enum ScalarFn {
     ToTimestamp,
     /// `try_to_timestamp`: NULL where `to_timestamp` fails
     TryToTimestamp,
+    /// `from_json(col, schema)`: the schema is the result type
+    FromJson,
     Greatest,
     Least,
     /// signum, ln, log10, exp: double -> double
@@ -574,6 +577,18 @@ pub fn resolve_scalar(name: &str, mut args: Vec<PExpr>, pretty: &str) -> Result<
             let a = args.remove(0);
             let ty = a.ty.clone();
             scalar(F::ArrayRemove, vec![a, v], ty)
+        }
+        "from_json" => {
+            need(name, &args, 2, 2)?;
+            let ddl = match args[1].as_literal() {
+                Some(Lit::Str(s)) => s.clone(),
+                _ => return Err(EngineError::unsupported("from_json with a schema that is not a literal")),
+            };
+            let ty = crate::script::functions::parse_type(&ddl)?;
+            if !matches!(ty, DataType::Struct(_)) {
+                return Err(EngineError::unsupported("from_json into a type other than a struct"));
+            }
+            scalar(F::FromJson, vec![string(args.remove(0))], ty)
         }
         "current_timestamp" | "now" => scalar(F::CurrentTimestamp, vec![], types::timestamp()),
         "current_date" => scalar(F::CurrentDate, vec![], DataType::Date32),

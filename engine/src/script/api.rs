@@ -958,9 +958,28 @@ fn load(r: ReaderState, path: Option<String>, sess: &mut Session) -> Result<Data
         return Err(EngineError::unsupported(format!("the `{format}` source")));
     }
     let path = path.ok_or_else(|| EngineError::unsupported("a file source without a path"))?;
+    let infer_streaming = sess.conf.get("spark.sql.streaming.schemaInference").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let fields: Vec<(String, DataType)> = match (&r.schema, format.as_str()) {
         (Some(s), _) => s.clone(),
         (None, "text") => vec![("value".into(), DataType::Utf8)],
+        (None, "csv" | "json") if !r.streaming || infer_streaming => {
+            // Spark infers the schema from the files there now.
+            let contents: Vec<Arc<Vec<u8>>> = match sess.inputs.file(&path) {
+                Some(f) => vec![f.content.clone()],
+                None => sess.inputs.files_in(&path).into_iter().map(|(_, f)| f.content).collect(),
+            };
+            if contents.is_empty() && !r.streaming {
+                return Err(path_not_found(&path));
+            }
+            let bytes: Vec<&[u8]> = contents.iter().map(|c| c.as_slice()).collect();
+            let opts = crate::formats::ReadOptions::from_options(&r.options)?;
+            let schema = if format == "csv" {
+                crate::formats::infer_csv_schema(&bytes, &opts)?
+            } else {
+                crate::formats::infer_json_schema(&bytes, &opts)?
+            };
+            schema.fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect()
+        }
         (None, _) if r.streaming => {
             let mut e = EngineError::python(
                 "IllegalArgumentException",

@@ -155,7 +155,7 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
             distinct: false,
         },
         "get" | "element_at" | "try_element_at" => call(name, vec![c0()?, lit_arg(&a.req(1, "index")?)?]),
-        "array_contains" => call(name, vec![c0()?, lit_arg(&a.req(1, "value")?)?]),
+        "array_contains" | "array_remove" | "array_position" => call(name, vec![c0()?, lit_arg(&a.req(1, "value")?)?]),
         "count" => match a.req(0, "col")? {
             Value::Str(s) if s == "*" => call("count", vec![Expr::Star(None)]),
             v => call("count", vec![col_arg(&v)?]),
@@ -169,7 +169,14 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
         }
         "startswith" | "endswith" | "contains" => call(name, vec![c0()?, col_arg(&a.req(1, "right")?)?]),
         "current_timestamp" | "current_date" | "now" => call(name, vec![]),
-        "from_json" | "to_json" | "udf" | "pandas_udf" | "broadcast" | "monotonically_increasing_id" | "rand" | "randn" | "uuid" => {
+        "from_json" => {
+            let ty = match a.req(1, "schema")? {
+                Value::Str(s) if !s.trim_start().to_ascii_lowercase().starts_with("struct<") => types::struct_of(schema_of(&Value::Str(s))?),
+                other => type_of(&other)?,
+            };
+            Expr::Call { name: "from_json".into(), args: vec![c0()?, Expr::lit(Lit::Str(types::simple_name(&ty)))], distinct: false }
+        }
+        "to_json" | "udf" | "pandas_udf" | "broadcast" | "monotonically_increasing_id" | "rand" | "randn" | "uuid" => {
             return Err(EngineError::unsupported(format!("F.{name}")));
         }
         "approxCountDistinct" => call("approx_count_distinct", vec![c0()?]),
