@@ -398,13 +398,14 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
         F::Size => match a[0].data_type() {
             DataType::List(_) => {
                 let l = a[0].as_list::<i32>();
-                map_int(n, |i| Some(if l.is_null(i) { -1 } else { l.value_length(i) }))
+                // size(NULL) is NULL with ANSI on (legacy sizeOfNull is off).
+                map_int(n, |i| (!l.is_null(i)).then(|| l.value_length(i)))
             }
             DataType::Map(..) => {
                 let m = a[0].as_map();
-                map_int(n, |i| Some(if m.is_null(i) { -1 } else { m.value_length(i) }))
+                map_int(n, |i| (!m.is_null(i)).then(|| m.value_length(i)))
             }
-            _ => map_int(n, |_| Some(-1)),
+            _ => map_int(n, |_| None),
         },
         F::Concat => {
             if matches!(ty, DataType::List(_)) {

@@ -534,6 +534,10 @@ pub fn wider_numeric(a: &DataType, b: &DataType) -> Option<DataType> {
             return Some(adjust_precision(int + s, s));
         }
     }
+    // ANSI: int or bigint with float widen to double (float cannot hold them).
+    if matches!((a, b), (DataType::Float32, DataType::Int32 | DataType::Int64) | (DataType::Int32 | DataType::Int64, DataType::Float32)) {
+        return Some(DataType::Float64);
+    }
     let (ra, rb) = (numeric_rank(a)?, numeric_rank(b)?);
     Some(if ra >= rb { a.clone() } else { b.clone() })
 }

@@ -88,7 +88,8 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
     let e = match name {
         "col" | "column" => Expr::col(&a.str(0, "col")?),
         "lit" => lit_of(&a.req(0, "col")?)?,
-        "expr" => crate::sql::parse_expr(&a.str(0, "str")?)?,
+        // `expr("upper(value) AS shout")` may carry its alias.
+        "expr" => crate::sql::parse_select_item(&a.str(0, "str")?)?,
         "split" => {
             let mut args = vec![c0()?, str_lit(&a.req(1, "pattern")?)?];
             if let Some(l) = a.opt(2, "limit") {
