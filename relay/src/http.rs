@@ -293,8 +293,8 @@ fn not_built_page(site: &Site) -> String {
         "<!doctype html><meta charset=utf-8><title>streamlab</title>\
          <h1>The streamlab playground is not built yet</h1>\
          <p>The relay is running, but <code>{dir}</code> has no <code>index.html</code>.</p>\
-         <p>Build the page with <code>trunk build --release</code> in <code>web/</code> (it writes <code>dist/</code>), \
-         then start the relay from the directory holding <code>dist/</code>, or point it there with \
+         <p>Build the page with <code>scripts/build-web</code> at the top of the repository (it writes <code>dist/</code>), \
+         or build and serve it in one go with <code>scripts/playground</code>; or point the relay at a built page with \
          <code>streamlab-relay --static PATH/TO/dist</code>.</p>\
          <p>Lines still reach WebSocket clients at <code>{origin}/ws</code>.</p>\n",
         dir = html_escape(&site.static_dir.display().to_string()),

@@ -239,7 +239,7 @@ async fn unbuilt_page_says_how_to_build_it() {
     let (code, resp) = http(r.addr, &get("/")).await;
     assert_eq!(code, 200);
     assert!(
-        resp.contains("not built yet") && resp.contains("trunk build"),
+        resp.contains("not built yet") && resp.contains("scripts/build-web"),
         "{resp}"
     );
     assert_eq!(
