@@ -127,7 +127,7 @@ async fn playground_benchmarks() {
          return true",
     )
     .await;
-    let n = 200_000;
+    let n: usize = std::env::var("BENCH_FLOOD").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
     let t0 = Instant::now();
     let writer = tokio::task::spawn_blocking(move || {
         let mut buf = Vec::new();
@@ -139,8 +139,20 @@ async fn playground_benchmarks() {
         conn
     });
     let _conn = writer.await.unwrap();
-    page.wait_js("const c = document.getElementById('console'); return c && c.textContent.includes('floodend')", Duration::from_secs(600), "the flood")
-        .await;
+    // Done when the page has processed (and acknowledged) the flood's last line.
+    let last_seq = 100 + n as u64 + 1;
+    loop {
+        let acked = page.js("return Number(document.getElementById('relay-state').dataset.acked || 0)").await;
+        if acked.as_u64().unwrap_or(0) >= last_seq {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(600), "the flood took over 10 minutes");
+        if std::env::var("BENCH_VERBOSE").is_ok() {
+            let p = page.js("const p = document.getElementById('progress'); return p && p.textContent + ' acked ' + document.getElementById('relay-state').dataset.acked").await;
+            eprintln!("{:.1}s: {p} relay: {:?}", t0.elapsed().as_secs_f64(), page.relay.stats());
+        }
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
     let secs = t0.elapsed().as_secs_f64();
     let gaps = page.js("clearInterval(window.__probe); return window.__gaps").await;
     let gaps: Vec<f64> = gaps.as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect();

@@ -108,6 +108,10 @@ pub enum Msg {
     AddFile,
     DismissBanner,
     OutputScrolled,
+    /// A render held back while batches came fast.
+    Render,
+    /// Write the session to localStorage if it changed.
+    SaveNow,
 }
 
 pub struct App {
@@ -126,13 +130,13 @@ pub struct App {
     pump_timer: Option<Timeout>,
     wake_timer: Option<Timeout>,
     play_timer: Option<Timeout>,
-    /// Relay lines handed to the engine, to ack after the next pump.
-    acks: BTreeMap<String, u64>,
     drafts: BTreeMap<u16, String>,
     history: BTreeMap<u16, VecDeque<(String, Origin)>>,
     relay: Option<RelayClient>,
     relay_conn: RelayConn,
     relay_timer: Option<Timeout>,
+    /// Highest sequence number acknowledged to the relay (tests read it).
+    acked: u64,
     sources: BTreeMap<u16, SourceState>,
     subscribed: Vec<u16>,
     tab: Tab,
@@ -145,6 +149,13 @@ pub struct App {
     output_ref: NodeRef,
     stick: Rc<Cell<bool>>,
     last_batch_seen: u64,
+    /// When the page last rendered (performance.now()), to render at most
+    /// ~10 times a second while batches arrive fast.
+    last_render: f64,
+    render_timer: Option<Timeout>,
+    dirty: bool,
+    _save_timer: Option<gloo_timers::callback::Interval>,
+    _pagehide: Option<Closure<dyn FnMut(web_sys::Event)>>,
     _hash_listener: Option<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
@@ -174,7 +185,7 @@ impl App {
         self.run.as_ref().is_some_and(|r| r.is_playing())
     }
 
-    fn save(&self) {
+    fn save_now(&self) {
         let (steps, running) = match &self.run {
             Some(r) => (r.recorded.clone(), r.phase == Phase::Running),
             None => (Vec::new(), false),
@@ -195,6 +206,18 @@ impl App {
         });
     }
 
+    /// Saves now (user actions: cheap, and must survive a reload at once).
+    fn save(&mut self) {
+        self.dirty = false;
+        self.save_now();
+    }
+
+    /// Saves within a second: one write to localStorage however many
+    /// batches come in between (a flood must not write on every batch).
+    fn save_later(&mut self) {
+        self.dirty = true;
+    }
+
     fn clear_timers(&mut self) {
         self.pump_timer = None;
         self.wake_timer = None;
@@ -209,7 +232,6 @@ impl App {
         }
         self.subscribed.clear();
         self.sources.clear();
-        self.acks.clear();
     }
 
     fn subscribe_sources(&mut self) {
@@ -356,7 +378,7 @@ impl App {
         self.echo(port, &lines, origin);
         if self.running() && !self.playing() {
             if let Some(r) = &mut self.run {
-                r.queue.push(Input::Lines(port, lines));
+                r.queue.push_back(Input::Lines(port, lines, None));
             }
             self.schedule_pump(ctx);
         } else {
@@ -522,12 +544,12 @@ impl Component for App {
             pump_timer: None,
             wake_timer: None,
             play_timer: None,
-            acks: BTreeMap::new(),
             drafts: BTreeMap::new(),
             history: BTreeMap::new(),
             relay: None,
             relay_conn: RelayConn::Off,
             relay_timer: None,
+            acked: 0,
             sources: BTreeMap::new(),
             subscribed: Vec::new(),
             tab: Tab::Batches,
@@ -540,6 +562,11 @@ impl Component for App {
             output_ref: NodeRef::default(),
             stick: Rc::new(Cell::new(true)),
             last_batch_seen: 0,
+            last_render: 0.0,
+            render_timer: None,
+            dirty: false,
+            _save_timer: None,
+            _pagehide: None,
             _hash_listener: None,
         };
         let link = ctx.link().clone();
@@ -548,6 +575,14 @@ impl Component for App {
             let _ = w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
         }
         app._hash_listener = Some(listener);
+        let link = ctx.link().clone();
+        app._save_timer = Some(gloo_timers::callback::Interval::new(1000, move || link.send_message(Msg::SaveNow)));
+        let link = ctx.link().clone();
+        let pagehide = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| link.send_message(Msg::SaveNow));
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("pagehide", pagehide.as_ref().unchecked_ref());
+        }
+        app._pagehide = Some(pagehide);
         app.connect_relay(ctx);
         app.follow_hash(ctx, true);
         app
@@ -622,10 +657,11 @@ impl Component for App {
             Msg::Pump => {
                 self.pump_timer = None;
                 let Some(run) = &mut self.run else { return false };
-                let ran = run.pump(now_ms() as i64, &perf_now);
+                let (ran, acks) = run.pump(now_ms() as i64, &perf_now);
                 if let Some(c) = &self.relay {
-                    for (id, seq) in std::mem::take(&mut self.acks) {
+                    for (id, seq) in acks {
                         c.ack(&id, seq);
+                        self.acked = self.acked.max(seq);
                     }
                 }
                 if ran {
@@ -636,7 +672,18 @@ impl Component for App {
                 if !self.running() {
                     self.unsubscribe_all();
                 }
-                self.save();
+                self.save_later();
+                return self.render_soon(ctx);
+            }
+            Msg::Render => {
+                self.render_timer = None;
+            }
+            Msg::SaveNow => {
+                if self.dirty {
+                    self.dirty = false;
+                    self.save_now();
+                }
+                return false;
             }
             Msg::PlayStep => {
                 self.play_timer = None;
@@ -745,6 +792,8 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        self.last_render = perf_now();
+        self.render_timer = None;
         // Keep the latest batch in view unless the user scrolled up.
         let count = self.run.as_ref().map(|r| r.batch_count).unwrap_or(0);
         if count != self.last_batch_seen {
@@ -802,10 +851,24 @@ impl Component for App {
 }
 
 impl App {
+    /// Whether to render now; otherwise a render is scheduled shortly.
+    fn render_soon(&mut self, ctx: &Context<Self>) -> bool {
+        const GAP_MS: f64 = 40.0;
+        let since = perf_now() - self.last_render;
+        if since >= GAP_MS {
+            return true;
+        }
+        if self.render_timer.is_none() {
+            let link = ctx.link().clone();
+            self.render_timer = Some(Timeout::new((GAP_MS - since).ceil() as u32, move || link.send_message(Msg::Render)));
+        }
+        false
+    }
+
     fn add_file(&mut self, ctx: &Context<Self>, path: String, text: String) {
         if self.running() && !self.playing() {
             if let Some(r) = &mut self.run {
-                r.queue.push(Input::File(path.clone(), text.clone()));
+                r.queue.push_back(Input::File(path.clone(), text.clone()));
             }
             self.schedule_pump(ctx);
             self.banner = Some((Level::Info, format!("{path} appeared in the working directory.")));
@@ -825,10 +888,9 @@ impl App {
             RelayEvent::Lines { id, port, first_seq, lines } => {
                 let last = first_seq + lines.len().max(1) as u64 - 1;
                 if self.running() && !self.playing() && self.subscribed.contains(&port) {
-                    self.acks.insert(id, last);
                     self.echo(port, &lines, Origin::Relay);
                     if let Some(r) = &mut self.run {
-                        r.queue.push(Input::Lines(port, lines));
+                        r.queue.push_back(Input::Lines(port, lines, Some((id, last))));
                     }
                     self.schedule_pump(ctx);
                     false
@@ -860,8 +922,7 @@ impl App {
                 self.relay = None;
                 self.subscribed.clear();
                 self.sources.clear();
-                self.acks.clear();
-                if was_open || matches!(self.relay_conn, RelayConn::Up { .. } | RelayConn::Down) {
+                        if was_open || matches!(self.relay_conn, RelayConn::Up { .. } | RelayConn::Down) {
                     self.relay_conn = RelayConn::Down;
                     let link = ctx.link().clone();
                     self.relay_timer = Some(Timeout::new(2000, move || link.send_message(Msg::RelayReconnect)));
@@ -881,7 +942,7 @@ impl App {
             RelayConn::Probing => html! { <span class="pill muted" id="relay-state">{"relay…"}</span> },
             RelayConn::Up { listen } => {
                 let l = if listen.is_empty() { String::new() } else { format!(" · listening on {}", listen.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")) };
-                html! { <span class="pill ok" id="relay-state" title="Socket sources read nc -lk through the relay">{format!("relay connected{l}")}</span> }
+                html! { <span class="pill ok" id="relay-state" data-acked={self.acked.to_string()} title="Socket sources read nc -lk through the relay">{format!("relay connected{l}")}</span> }
             }
             RelayConn::Down => html! { <span class="pill warn" id="relay-state">{"relay disconnected · reconnecting"}</span> },
         };

@@ -10,11 +10,11 @@ use streamlab_engine::session::{Event, Staged};
 use streamlab_engine::EngineError;
 
 /// Batches kept on screen (the console transcript keeps more).
-pub const MAX_BATCH_VIEWS: usize = 200;
+pub const MAX_BATCH_VIEWS: usize = 100;
 /// Transcript bytes kept for the Console view.
-pub const MAX_TRANSCRIPT: usize = 1 << 20;
+pub const MAX_TRANSCRIPT: usize = 512 << 10;
 /// Lines recorded as this run's inputs (for Share and reload).
-pub const MAX_RECORDED_LINES: usize = 20_000;
+pub const MAX_RECORDED_LINES: usize = 5_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchView {
@@ -66,15 +66,22 @@ pub enum Phase {
 /// Something that arrives for the engine.
 #[derive(Clone, Debug)]
 pub enum Input {
-    Lines(u16, Vec<String>),
+    /// Lines on a port, and the relay acknowledgement (subscription id,
+    /// sequence number) due once they are processed.
+    Lines(u16, Vec<String>, Option<(String, u64)>),
     File(String, String),
 }
+
+/// Lines handed to the engine per pump (at frame granularity): bounds the
+/// time the page spends in one go when a flood arrives, so typing and
+/// scrolling stay smooth; the rest goes in the next pump, a task later.
+pub const MAX_LINES_PER_PUMP: usize = 2_000;
 
 pub struct Run {
     pub engine: Engine,
     pub phase: Phase,
     /// Inputs that arrived and wait for the next pump.
-    pub queue: Vec<Input>,
+    pub queue: VecDeque<Input>,
     /// The lab steps still to replay (play mode) and the lab clock.
     pub play: Option<VecDeque<Step>>,
     pub play_now: i64,
@@ -99,7 +106,7 @@ impl Run {
         Run {
             engine: Engine::new(),
             phase: Phase::Idle,
-            queue: Vec::new(),
+            queue: VecDeque::new(),
             play: None,
             play_now: 0,
             batches: VecDeque::new(),
@@ -237,13 +244,23 @@ impl Run {
         self.recorded.push(step);
     }
 
-    /// Hands the queued inputs to the engine and runs what is due at
-    /// `now_ms` (one batch per query at most). Returns whether anything ran.
-    pub fn pump(&mut self, now_ms: i64, clock: &dyn Fn() -> f64) -> bool {
-        let queue = std::mem::take(&mut self.queue);
-        for input in queue {
+    /// Hands queued inputs (about MAX_LINES_PER_PUMP lines) to the engine
+    /// and runs what is due at `now_ms` (one batch per query at most).
+    /// Returns whether a batch ran, and the relay acks now due.
+    pub fn pump(&mut self, now_ms: i64, clock: &dyn Fn() -> f64) -> (bool, Vec<(String, u64)>) {
+        let mut acks = Vec::new();
+        let mut taken = 0;
+        while let Some(input) = self.queue.front() {
+            if let Input::Lines(_, lines, _) = input {
+                if taken > 0 && taken + lines.len() > MAX_LINES_PER_PUMP {
+                    break;
+                }
+                taken += lines.len().max(1);
+            }
+            let Some(input) = self.queue.pop_front() else { break };
             let step = match input {
-                Input::Lines(port, lines) => {
+                Input::Lines(port, lines, ack) => {
+                    acks.extend(ack);
                     let mut m = BTreeMap::new();
                     m.insert(port.to_string(), lines);
                     Step { lines: m, ..Default::default() }
@@ -260,14 +277,14 @@ impl Run {
             self.record(step);
         }
         if self.phase != Phase::Running {
-            return false;
+            return (false, acks);
         }
         let t0 = clock();
         let ev = self.engine.tick(now_ms);
-        let ran = !ev.is_empty();
+        let ran = !ev.is_empty() || !self.queue.is_empty();
         self.absorb(ev, clock() - t0);
         self.check();
-        ran
+        (ran, acks)
     }
 
     pub fn stop(&mut self) {
@@ -436,6 +453,33 @@ mod tests {
             while run.play_step(&clock) {}
             assert_eq!(run.transcript, want.stdout, "{}", lab.name);
             assert_eq!(run.error.as_ref().map(|e| e.class.clone()), want.error.map(|e| e.class), "{}", lab.name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod flood {
+    use super::*;
+
+    /// Native timing of the page's live path under a flood (not a test:
+    /// `cargo test -p streamlab-web --release flood -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn flood_timing() {
+        let lab = Lab {
+            query: "from pyspark.sql import SparkSession\nfrom pyspark.sql import functions as F\nspark = SparkSession.builder.getOrCreate()\nlines = spark.readStream.format(\"socket\").option(\"host\", \"localhost\").option(\"port\", 9999).load()\nwords = lines.select(F.explode(F.split(lines.value, \" \")).alias(\"word\"))\ncounts = words.groupBy(\"word\").count()\ncounts.writeStream.outputMode(\"update\").format(\"console\").start().awaitTermination()\n".into(),
+            ..Default::default()
+        };
+        let t = std::time::Instant::now();
+        let clock = || t.elapsed().as_secs_f64() * 1000.0;
+        let mut run = Run::start_live(&lab, Vec::new(), 0);
+        assert_eq!(run.phase, Phase::Running, "{:?}", run.error);
+        for b in 0..20 {
+            let lines: Vec<String> = (0..1000).map(|i| format!("w{} spark streaming flood", (b * 1000 + i) % 1000)).collect();
+            run.queue.push_back(Input::Lines(9999, lines, None));
+            let t0 = clock();
+            run.pump(b as i64, &clock);
+            eprintln!("batch {b}: {:.1} ms, state {}", clock() - t0, run.engine.state_rows());
         }
     }
 }
