@@ -85,6 +85,22 @@ fn peak_process_bytes() -> Option<u64> {
     }
 }
 
+/// CPU time of this thread in seconds (natively; None in WebAssembly):
+/// unlike wall time, not inflated when other work preempts us.
+fn thread_cpu_s() -> Option<f64> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime writes into the timespec we pass.
+        let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        (r == 0).then(|| ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        None
+    }
+}
+
 fn target() -> &'static str {
     if cfg!(target_arch = "wasm32") {
         "wasm"
@@ -440,6 +456,7 @@ fn cmd_run(args: &[String]) {
     }
     let start_us = t.elapsed().as_secs_f64() * 1e6;
     let mut total = 0f64;
+    let mut cpu_total = 0f64;
     let mut batch_ms = Vec::new();
     let mut batches_run = 0usize;
     let mut console_bytes = 0usize;
@@ -454,10 +471,14 @@ fn cmd_run(args: &[String]) {
         let n = batch.min(rows - b * batch);
         let lines = gen.batch(n);
         now += 1000;
+        let c0 = thread_cpu_s();
         let t = Instant::now();
         engine.push_lines(9999, lines);
         let ev = engine.run_until_idle(now);
         let dt = t.elapsed().as_secs_f64();
+        if let (Some(a), Some(b)) = (c0, thread_cpu_s()) {
+            cpu_total += b - a;
+        }
         total += dt;
         batch_ms.push(dt * 1e3);
         for e in &ev {
@@ -486,6 +507,8 @@ fn cmd_run(args: &[String]) {
             "kind": "run", "target": target(), "workload": kind.name(), "sink": sink,
             "rows": rows, "batch": batch, "batches": batches_run,
             "seconds": total, "rows_per_s": rows as f64 / total,
+            "cpu_seconds": thread_cpu_s().map(|_| cpu_total),
+            "rows_per_cpu_s": thread_cpu_s().map(|_| rows as f64 / cpu_total),
             "batch_ms_p50": median(&mut sorted), "batch_ms_p99": percentile(&mut sorted, 0.99),
             "batch_ms_max": percentile(&mut sorted, 1.0),
             "start_us": start_us,
