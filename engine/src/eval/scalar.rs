@@ -97,30 +97,66 @@ impl RegexCache {
 
 /// Java's `String.split(regex, limit)` as Spark's `split` uses it.
 pub fn java_split<'a>(s: &'a str, re: &regex::Regex, pattern_empty: bool, limit: i32) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    java_split_into(s, &Splitter::Regex(re), pattern_empty, limit, &mut out);
+    out
+}
+
+/// How a `split` pattern matches: as a plain string (no regex
+/// metacharacters, as Java's own fast path) or as a regex.
+enum Splitter<'r> {
+    Literal(&'r str),
+    Regex(&'r regex::Regex),
+}
+
+/// Whether a pattern means the same as a regex and as a plain string.
+fn is_plain(pattern: &str) -> bool {
+    !pattern.is_empty() && !pattern.chars().any(|c| "\\.+*?()|[]{}^$".contains(c))
+}
+
+/// `java_split` into `out` (cleared first), without allocating per piece.
+fn java_split_into<'a>(s: &'a str, sp: &Splitter, pattern_empty: bool, limit: i32, out: &mut Vec<&'a str>) {
+    out.clear();
     if pattern_empty && !s.is_empty() {
         let chars: Vec<(usize, char)> = s.char_indices().collect();
         let n = if limit <= 0 || limit as usize > chars.len() { chars.len() } else { limit as usize };
-        let mut out = Vec::with_capacity(n);
         for k in 0..n - 1 {
             out.push(&s[chars[k].0..chars[k + 1].0]);
         }
         out.push(&s[chars[n - 1].0..]);
-        return out;
+        return;
     }
-    let mut out = Vec::new();
     let mut index = 0;
-    for m in re.find_iter(s) {
+    let mut push = |start: usize, end: usize, out: &mut Vec<&'a str>| -> bool {
         if limit > 0 && out.len() == limit as usize - 1 {
-            break;
+            return false;
         }
-        if m.end() == 0 {
-            continue; // no leading empty string for a zero-width match at 0
+        if end == 0 {
+            return true; // no leading empty string for a zero-width match at 0
         }
-        out.push(&s[index..m.start()]);
-        index = m.end();
+        out.push(&s[index..start]);
+        index = end;
+        true
+    };
+    match sp {
+        Splitter::Literal(p) => {
+            for (start, m) in s.match_indices(p) {
+                if !push(start, start + m.len(), out) {
+                    break;
+                }
+            }
+        }
+        Splitter::Regex(re) => {
+            for m in re.find_iter(s) {
+                if !push(m.start(), m.end(), out) {
+                    break;
+                }
+            }
+        }
     }
     if index == 0 && out.is_empty() {
-        return vec![s];
+        out.push(s);
+        return;
     }
     out.push(&s[index..]);
     if limit == 0 {
@@ -128,23 +164,40 @@ pub fn java_split<'a>(s: &'a str, re: &regex::Regex, pattern_empty: bool, limit:
             out.pop();
         }
     }
-    out
 }
 
-fn string_list(rows: impl Iterator<Item = Option<Vec<String>>>) -> ArrayRef {
-    let mut b = ListBuilder::new(StringBuilder::new()).with_field(Field::new("element", DataType::Utf8, true));
-    for r in rows {
-        match r {
-            Some(items) => {
-                for it in items {
-                    b.values().append_value(it);
+/// `split(str, pattern, limit)` over a column, built straight into one
+/// list array (no string per piece).
+fn split_column(s: &StringArray, p: &StringArray, lim: &Int32Array, n: usize) -> Result<ArrayRef> {
+    let mut values = StringBuilder::with_capacity(n * 4, s.value_data().len());
+    let mut offsets: Vec<i32> = Vec::with_capacity(n + 1);
+    offsets.push(0);
+    let mut valid: Vec<bool> = Vec::with_capacity(n);
+    let mut cache = RegexCache { last: None };
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut count = 0i32;
+    for i in 0..n {
+        match (opt_str(s, i), opt_str(p, i), opt_int(lim, i)) {
+            (Some(v), Some(pat), Some(l)) => {
+                if is_plain(pat) {
+                    java_split_into(v, &Splitter::Literal(pat), false, l, &mut pieces);
+                } else {
+                    let re = cache.get(pat)?;
+                    java_split_into(v, &Splitter::Regex(re), pat.is_empty(), l, &mut pieces);
                 }
-                b.append(true);
+                for piece in &pieces {
+                    values.append_value(piece);
+                }
+                count += pieces.len() as i32;
+                valid.push(true);
             }
-            None => b.append(false),
+            _ => valid.push(false),
         }
+        offsets.push(count);
     }
-    Arc::new(b.finish())
+    let nulls = valid.iter().any(|v| !v).then(|| arrow::buffer::NullBuffer::from(valid));
+    let field = Arc::new(Field::new("element", DataType::Utf8, true));
+    Ok(Arc::new(ListArray::try_new(field, OffsetBuffer::new(offsets.into()), Arc::new(values.finish()), nulls)?))
 }
 
 fn invalid_index(index: i64, len: usize) -> EngineError {
@@ -378,23 +431,7 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
             }
             _ => map_str1(&a[0], |v| v.chars().rev().collect())?,
         },
-        F::Split => {
-            let s = strs(&a[0])?;
-            let p = strs(&a[1])?;
-            let lim = ints(&a[2])?;
-            let mut cache = RegexCache { last: None };
-            let mut rows = Vec::with_capacity(n);
-            for i in 0..n {
-                match (opt_str(s, i), opt_str(p, i), opt_int(lim, i)) {
-                    (Some(v), Some(pat), Some(l)) => {
-                        let re = cache.get(pat)?;
-                        rows.push(Some(java_split(v, re, pat.is_empty(), l).into_iter().map(str::to_string).collect()));
-                    }
-                    _ => rows.push(None),
-                }
-            }
-            string_list(rows.into_iter())
-        }
+        F::Split => split_column(strs(&a[0])?, strs(&a[1])?, ints(&a[2])?, n)?,
         F::Size => match a[0].data_type() {
             DataType::List(_) => {
                 let l = a[0].as_list::<i32>();
@@ -1149,6 +1186,23 @@ fn make_map(a: &[ArrayRef], ty: &DataType, n: usize) -> Result<ArrayRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_split_matches_regex_split() {
+        let inputs = ["", " ", "a", "a b", " a b ", "a  b", "ab,cd,,", ",", ",,a,,", "x,y", "héllo wörld ß"];
+        for pat in [" ", ",", ",,", "ll", "ö"] {
+            assert!(is_plain(pat));
+            let re = regex::Regex::new(&regex::escape(pat)).unwrap();
+            for s in inputs {
+                for limit in [-1, 0, 1, 2, 3] {
+                    let mut plain = Vec::new();
+                    java_split_into(s, &Splitter::Literal(pat), false, limit, &mut plain);
+                    assert_eq!(plain, java_split(s, &re, false, limit), "{s:?} split by {pat:?}, limit {limit}");
+                }
+            }
+        }
+        assert!(!is_plain("a|b") && !is_plain("\\s") && !is_plain("") && !is_plain("."));
+    }
 
     #[test]
     fn split_like_java() {
