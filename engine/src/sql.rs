@@ -1314,6 +1314,28 @@ fn sql_call(name: &str, args: Vec<Expr>, distinct: bool) -> Result<Expr> {
             "42883",
         ));
     }
+    // `int(x)`, `string(x)`, `double(x)`...: casts, named like CAST(x AS T).
+    if args.len() == 1 {
+        let to = match lower.as_str() {
+            "int" => Some(arrow::datatypes::DataType::Int32),
+            "bigint" => Some(arrow::datatypes::DataType::Int64),
+            "smallint" => Some(arrow::datatypes::DataType::Int16),
+            "tinyint" => Some(arrow::datatypes::DataType::Int8),
+            "double" => Some(arrow::datatypes::DataType::Float64),
+            "float" => Some(arrow::datatypes::DataType::Float32),
+            "string" => Some(arrow::datatypes::DataType::Utf8),
+            "boolean" => Some(arrow::datatypes::DataType::Boolean),
+            "date" => Some(arrow::datatypes::DataType::Date32),
+            "timestamp" => Some(crate::types::timestamp()),
+            "binary" => Some(arrow::datatypes::DataType::Binary),
+            "decimal" => Some(arrow::datatypes::DataType::Decimal128(10, 0)),
+            _ => None,
+        };
+        if let Some(to) = to {
+            let a = Box::new(args.into_iter().next().unwrap_or(Expr::Literal(Lit::Null)));
+            return Ok(Expr::Cast { expr: a, to, try_: false });
+        }
+    }
     let mut args = args;
     if matches!(lower.as_str(), "locate" | "position") && args.len() == 2 {
         args.push(Expr::Literal(Lit::Int(1)));

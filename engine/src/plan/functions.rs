@@ -27,7 +27,7 @@ pub fn canonical(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
     match lower.as_str() {
         "mean" => "avg".into(),
-        "char_length" | "character_length" => "length".into(),
+        "char_length" | "character_length" | "len" => "length".into(),
         "ucase" => "upper".into(),
         "lcase" => "lower".into(),
         "ifnull" => "nvl".into(),

@@ -216,7 +216,7 @@ impl DataFrame {
                         let pe = resolve(&Expr::col(q), &self.schema)?;
                         if let DataType::Struct(fields) = &pe.ty {
                             for f in fields.iter() {
-                                out.push(Expr::Field { expr: Box::new(Expr::col(q)), name: f.name().clone() });
+                                out.push(Expr::Field { expr: Box::new(Expr::col(q)), name: f.name().clone() }.alias(f.name()));
                             }
                         } else {
                             return Err(EngineError::analysis(
@@ -240,7 +240,14 @@ impl DataFrame {
     /// An output attribute for an expression: a plain column keeps its
     /// identity, anything else is new.
     fn attr_for(&self, e: &Expr, pe: &PExpr) -> Attribute {
-        let name = output_name(e);
+        let name = match (e, &pe.kind) {
+            // `s["f"]` on a struct is a field, named `s.f`.
+            (Expr::Extract { expr, key }, PKind::GetField(..)) => match key.as_ref() {
+                Expr::Literal(Lit::Str(k)) => format!("{}.{}", expr.pretty(), k),
+                _ => output_name(e),
+            },
+            _ => output_name(e),
+        };
         if let PKind::Column(i) = pe.kind {
             let src = &self.schema.attrs[i];
             if !matches!(e, Expr::Alias(..)) {

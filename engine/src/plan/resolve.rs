@@ -20,7 +20,8 @@ pub fn output_name(e: &Expr) -> String {
     match e {
         Expr::Alias(_, n) => n.clone(),
         Expr::Column(parts) => parts.last().cloned().unwrap_or_default(),
-        Expr::Field { name, .. } => name.clone(),
+        // `s.f` (attribute access on a Column) is named with its path.
+        Expr::Field { .. } => e.pretty(),
         // A cast of a named column keeps the column's name (at the top of a
         // select list only; nested, it reads `CAST(value AS INT)`).
         Expr::Cast { expr, .. } if expr.is_named_column() => output_name(expr),

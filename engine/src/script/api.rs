@@ -920,6 +920,8 @@ fn reader_method(mut r: ReaderState, name: &str, a: Args, sess: &mut Session) ->
             for (k, v) in &a.kw {
                 if k == "schema" {
                     r.schema = Some(functions::schema_of(v)?);
+                } else if k == "format" {
+                    r.format = Some(v.to_str().to_ascii_lowercase());
                 } else if k != "path" {
                     r.options.push((k.clone(), option_text(v)));
                 }
@@ -1184,6 +1186,15 @@ fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, se
             out
         }
         "withColumnRenamed" => df.with_column_renamed(&a.str(0, "existing")?, &a.str(1, "new")?)?,
+        "withColumnsRenamed" => {
+            let mut out = df;
+            if let Some(Value::Dict(d)) = a.opt(0, "colsMap") {
+                for (k, v) in d {
+                    out = out.with_column_renamed(&k.to_str(), &v.to_str())?;
+                }
+            }
+            out
+        }
         "drop" => df.drop(&cols(&a)?)?,
         "alias" => df.alias(&a.str(0, "alias")?),
         "groupBy" | "groupby" => return Ok(Value::GroupedData(df, cols(&a)?)),

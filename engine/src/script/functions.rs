@@ -197,7 +197,17 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
             if !known {
                 return Err(EngineError::unsupported(format!("the function `{name}`")));
             }
-            call(name, args)
+            let c = call(name, args);
+            // PySpark keeps these spellings in the column name.
+            if matches!(name, "ifnull" | "char_length" | "character_length" | "ucase" | "lcase" | "len" | "day" | "cardinality") {
+                let shown = match &c {
+                    Expr::Call { args, .. } => format!("{name}({})", args.iter().map(|a| a.pretty()).collect::<Vec<_>>().join(", ")),
+                    other => other.pretty(),
+                };
+                Expr::Alias(Box::new(c), shown)
+            } else {
+                c
+            }
         }
     };
     Ok(Value::Column(e))

@@ -87,7 +87,8 @@ impl Script {
             line_starts: line_starts(source),
             body,
             pc: 0,
-            globals: HashMap::new(),
+            // Run as a script: `if __name__ == "__main__":` holds.
+            globals: HashMap::from([("__name__".to_string(), Value::Str("__main__".into()))]),
             locals: Vec::new(),
             state: ScriptState::Ready,
             printed: Vec::new(),
