@@ -401,3 +401,45 @@ async fn relay_listen_port_feeds_the_page() {
     drop(BufReader::new(w).lines());
     page.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triggers_run_on_the_real_clock() {
+    if skip() {
+        return;
+    }
+    let _one = BROWSER_LOCK.lock().await;
+    let page = open(vec![]).await;
+
+    // processingTime = '2 seconds': lines typed within one interval share a batch.
+    page.goto(&format!("{}#lab=seed/trigger-processing-time", page.base)).await;
+    page.click("#run").await;
+    page.wait_js("return document.querySelector('.app').dataset.phase === 'running' && !!document.getElementById('input-12345')", SECS, "the query").await;
+    // Start typing just after an interval boundary of the real clock.
+    page.wait_js("const m = Date.now() % 2000; return m > 50 && m < 400", SECS, "an interval boundary").await;
+    page.type_keys("#input-12345", "first\u{E007}").await;
+    page.type_keys("#input-12345", "second\u{E007}").await;
+    let typed_at = Instant::now();
+    let none_yet = page.js("return document.querySelectorAll('.batch').length").await;
+    page.wait_js("return !!document.querySelector('.batch[data-batch-id=\"0\"]')", SECS, "the interval's batch").await;
+    let b0 = page.js("return document.querySelector('.batch[data-batch-id=\"0\"] pre').textContent").await;
+    let b0 = b0.as_str().unwrap();
+    assert!(b0.contains("first") && b0.contains("second"), "both lines in one batch: {b0}");
+    assert_eq!(none_yet, json!(0), "no batch before the interval ends");
+    assert!(typed_at.elapsed() < Duration::from_secs(5));
+    page.screenshot("10-processing-time").await;
+
+    // once=True: lines typed before Run are processed, then the query stops.
+    page.client.goto("about:blank").await.expect("about:blank");
+    page.client.goto(&format!("{}#lab=seed/trigger-once", page.base)).await.expect("open");
+    page.wait_ready().await;
+    page.type_keys("#input-12345", "message once\u{E007}").await;
+    page.click("#run").await;
+    page.wait_js("return document.querySelector('.app').dataset.phase === 'finished'", SECS, "the once query to stop").await;
+    let got = page.played().await;
+    let want = lab("seed/trigger-once")["expect"]["stdout"].as_str().unwrap().to_string();
+    assert_eq!(got.stdout, want);
+    page.type_keys("#input-12345", "never processed\u{E007}").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(page.played().await.stdout, want, "a stopped query reads nothing more");
+    page.close().await;
+}

@@ -851,6 +851,13 @@ impl Component for App {
 }
 
 impl App {
+    /// Whether the script reads files (a file source or a static table).
+    fn script_reads_files(&self) -> bool {
+        [".csv(", ".json(", ".text(", ".parquet(", "format(\"csv\")", "format(\"json\")", "format(\"text\")"]
+            .iter()
+            .any(|p| self.script.contains(p))
+    }
+
     /// Whether to render now; otherwise a render is scheduled shortly.
     fn render_soon(&mut self, ctx: &Context<Self>) -> bool {
         const GAP_MS: f64 = 40.0;
@@ -1099,7 +1106,8 @@ impl App {
                         </details>
                     }
                 }) }
-                <div class="addfile">
+                <details class="addfile" open={!watched.is_empty() || self.files.is_empty() && self.script_reads_files()}>
+                    <summary>{ if running && !watched.is_empty() { "Add a file to the watched directory" } else { "Add a file" } }</summary>
                     if !watched.is_empty() {
                         <div class="hint">{ format!("The query watches {}: a file added now arrives as the next batch's input.", watched.join(", ")) }</div>
                     }
@@ -1110,7 +1118,7 @@ impl App {
                     <button class="btn" id="add-file" onclick={link.callback(|_| Msg::AddFile)}>
                         { if running && !watched.is_empty() { "Add to the watched directory" } else { "Add file" } }
                     </button>
-                </div>
+                </details>
             </div>
         }
     }
@@ -1243,7 +1251,7 @@ impl App {
                     <div class="hint">{format!("Showing the last {} of {} batches.", r.batches.len(), r.batch_count)}</div>
                 }
                 if r.batches.is_empty() && r.phase == Phase::Running {
-                    <div class="placeholder">{"Waiting for input: type a line above and press Enter."}</div>
+                    <div class="placeholder">{"Waiting for input: type a line above and press Enter (or write it into nc)."}</div>
                 }
                 { for r.batches.iter().map(|b| view_batch(b, multi)) }
             </div>
