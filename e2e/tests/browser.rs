@@ -70,7 +70,12 @@ async fn every_lab_plays_through_its_v1_link() {
             }
             Err(why) => {
                 failed.push(name.clone());
-                let first = why.lines().next().unwrap_or("").to_string();
+                let first = match &got.error_class {
+                    Some(c) if why.starts_with("transcript differs") => {
+                        format!("the page failed: [{c}] {}", got.error_message.lines().next().unwrap_or(""))
+                    }
+                    _ => why.lines().next().unwrap_or("").trim_end_matches(':').to_string(),
+                };
                 reasons.push(format!("{name}  {}", first.chars().take(160).collect::<String>()));
                 if !known.contains(&name) {
                     unexpected.push(format!("{name} ({}):\n{why}", path.display()));
@@ -109,13 +114,14 @@ async fn every_lab_plays_through_its_v1_link() {
     }
     assert!(
         unexpected.is_empty(),
-        "{} lab(s) do not match Spark's transcript in the browser (and are not in e2e/known-failures.txt):\n\n{}",
+        "{} lab(s) do not match Spark's transcript in the browser (and are not in e2e/known-failures.txt; \
+         if the engine does not match them either, list them: STREAMLAB_UPDATE_KNOWN_FAILURES=1 cargo test --release -p streamlab-e2e --test browser every_lab):\n\n{}",
         unexpected.len(),
         unexpected.join("\n\n")
     );
     assert!(
         fixed.is_empty(),
-        "these labs now pass: remove them from e2e/known-failures.txt: {fixed:?}"
+        "these labs now pass: remove them from e2e/known-failures.txt (or regenerate it with STREAMLAB_UPDATE_KNOWN_FAILURES=1 cargo test --release -p streamlab-e2e --test browser every_lab): {fixed:?}"
     );
     assert!(stale.is_empty(), "e2e/known-failures.txt names labs that do not exist: {stale:?}");
 }

@@ -1159,7 +1159,15 @@ impl App {
                             }
                         }
                         None if running && self.subscribed.contains(&port) => html! { <span class="src-state" id={format!("source-{port}")}>{"connecting…"}</span> },
-                        None if !running => html! { <span class="src-state muted" id={format!("source-{port}")}>{ if pending > 0 { format!("{pending} line(s) wait for Run") } else { "lines typed before Run arrive when the query starts".to_string() } }</span> },
+                        None if !running => {
+                            let stopped = matches!(self.phase(), Phase::Finished | Phase::Stopped | Phase::Failed);
+                            let text = match (pending, stopped) {
+                                (0, false) => "lines typed before Run arrive when the query starts".to_string(),
+                                (0, true) => "the query has stopped: lines typed now arrive when you Run again".to_string(),
+                                (n, _) => format!("{n} line(s) wait for Run"),
+                            };
+                            html! { <span class="src-state muted" id={format!("source-{port}")}>{text}</span> }
+                        }
                         None => html! {},
                     };
                     html! {

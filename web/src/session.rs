@@ -350,9 +350,12 @@ impl Run {
             }
         }
         if self.transcript.len() > MAX_TRANSCRIPT {
-            let cut = self.transcript.len() - MAX_TRANSCRIPT / 2;
+            let mut cut = self.transcript.len() - MAX_TRANSCRIPT / 2;
+            while !self.transcript.is_char_boundary(cut) {
+                cut += 1;
+            }
             let from = self.transcript[cut..].find("-------------------------------------------\nBatch: ").map(|i| cut + i);
-            let from = from.unwrap_or_else(|| (cut..self.transcript.len()).find(|&i| self.transcript.is_char_boundary(i)).unwrap_or(0));
+            let from = from.unwrap_or(cut);
             self.transcript.drain(..from);
             self.trimmed = true;
         }
@@ -481,5 +484,22 @@ mod flood {
             run.pump(b as i64, &clock);
             eprintln!("batch {b}: {:.1} ms, state {}", clock() - t0, run.engine.state_rows());
         }
+    }
+}
+
+#[cfg(test)]
+mod trim {
+    use super::*;
+
+    /// A long transcript of wide characters is trimmed without panicking.
+    #[test]
+    fn trims_at_char_boundaries() {
+        let mut run = Run::new();
+        let line = "ü✓漢".repeat(1000);
+        for _ in 0..400 {
+            run.absorb(vec![Event::Print(line.clone())], 0.0);
+        }
+        assert!(run.trimmed);
+        assert!(run.transcript.len() <= MAX_TRANSCRIPT);
     }
 }
