@@ -218,6 +218,15 @@ impl App {
         self.dirty = true;
     }
 
+    /// The session no longer is the lab its address names: drop the `#...`
+    /// so that a reload restores the session instead of reopening the link.
+    fn detach_hash(&mut self) {
+        if !self.opened_hash.is_empty() {
+            self.opened_hash.clear();
+            set_hash_quietly("");
+        }
+    }
+
     fn clear_timers(&mut self) {
         self.pump_timer = None;
         self.wake_timer = None;
@@ -452,7 +461,9 @@ impl App {
                             self.restore(ctx, saved);
                         }
                     }
-                    _ if initial && same => self.restore(ctx, saved),
+                    // A reload of the address the session was opened from:
+                    // the saved session (a `&play` link plays again).
+                    _ if initial && same && !req.play => self.restore(ctx, saved),
                     Target::Builtin(name) => match labs::find(&name) {
                         Some(lab) => {
                             self.opened_hash = hash;
@@ -592,6 +603,7 @@ impl Component for App {
         match msg {
             Msg::EditScript(s) => {
                 self.script = s;
+                self.detach_hash();
                 self.save();
             }
             Msg::EditorKey(e) => {
@@ -696,6 +708,7 @@ impl Component for App {
             }
             Msg::Draft(port, text) => {
                 if text.contains('\n') {
+                    self.detach_hash();
                     // Pasted lines: the complete ones arrive together.
                     let mut parts: Vec<String> = text.split('\n').map(|l| l.trim_end_matches('\r').to_string()).collect();
                     let rest = parts.pop().unwrap_or_default();
@@ -707,6 +720,7 @@ impl Component for App {
                 self.save();
             }
             Msg::Send(port, lines, clear) => {
+                self.detach_hash();
                 if clear {
                     self.drafts.remove(&port);
                 }
@@ -760,15 +774,18 @@ impl Component for App {
             Msg::SetTab(t) => self.tab = t,
             Msg::EditFile(path, text) => {
                 self.files.insert(path, text);
+                self.detach_hash();
                 self.save();
             }
             Msg::RemoveFile(path) => {
                 self.files.remove(&path);
+                self.detach_hash();
                 self.save();
             }
             Msg::NewFilePath(p) => self.new_file_path = p,
             Msg::NewFileText(t) => self.new_file_text = t,
             Msg::AddFile => {
+                self.detach_hash();
                 let path = self.new_file_path.trim().trim_start_matches("./").to_string();
                 if path.is_empty() {
                     self.banner = Some((Level::Warn, "Name the file first (for example data/input1.json).".into()));
