@@ -423,20 +423,30 @@ async fn triggers_run_on_the_real_clock() {
 
     // processingTime = '2 seconds': lines typed within one interval share a batch.
     page.goto(&format!("{}#lab=seed/trigger-processing-time", page.base)).await;
-    page.click("#run").await;
-    page.wait_js("return document.querySelector('.app').dataset.phase === 'running' && !!document.getElementById('input-12345')", SECS, "the query").await;
-    // Start typing just after an interval boundary of the real clock.
-    page.wait_js("const m = Date.now() % 2000; return m > 50 && m < 400", SECS, "an interval boundary").await;
-    page.type_keys("#input-12345", "first\u{E007}").await;
-    page.type_keys("#input-12345", "second\u{E007}").await;
-    let typed_at = Instant::now();
-    let none_yet = page.js("return document.querySelectorAll('.batch').length").await;
-    page.wait_js("return !!document.querySelector('.batch[data-batch-id=\"0\"]')", SECS, "the interval's batch").await;
-    let b0 = page.js("return document.querySelector('.batch[data-batch-id=\"0\"] pre').textContent").await;
-    let b0 = b0.as_str().unwrap();
-    assert!(b0.contains("first") && b0.contains("second"), "both lines in one batch: {b0}");
-    assert_eq!(none_yet, json!(0), "no batch before the interval ends");
-    assert!(typed_at.elapsed() < Duration::from_secs(5));
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        page.click("#run").await;
+        page.wait_js("return document.querySelector('.app').dataset.phase === 'running' && !!document.getElementById('input-12345')", SECS, "the query").await;
+        // Type just after an interval boundary of the real clock.
+        page.wait_js("const m = Date.now() % 2000; return m > 50 && m < 400", SECS, "an interval boundary").await;
+        let before = page.js("return Date.now()").await.as_f64().unwrap();
+        page.type_keys("#input-12345", "first\u{E007}").await;
+        page.type_keys("#input-12345", "second\u{E007}").await;
+        let after = page.js("return Date.now()").await.as_f64().unwrap();
+        let none_yet = page.js("return document.querySelectorAll('.batch').length").await;
+        if (before / 2000.0).floor() != (after / 2000.0).floor() {
+            // Typing took longer than the interval (a loaded machine): again.
+            assert!(attempts < 4, "typing two lines kept straddling a 2 s interval");
+            continue;
+        }
+        assert_eq!(none_yet, json!(0), "no batch before the interval ends");
+        page.wait_js("return !!document.querySelector('.batch[data-batch-id=\"0\"]')", SECS, "the interval's batch").await;
+        let b0 = page.js("return document.querySelector('.batch[data-batch-id=\"0\"] pre').textContent").await;
+        let b0 = b0.as_str().unwrap();
+        assert!(b0.contains("first") && b0.contains("second"), "both lines in one batch: {b0}");
+        break;
+    }
     page.screenshot("10-processing-time").await;
 
     // once=True: lines typed before Run are processed, then the query stops.
