@@ -105,6 +105,10 @@ pub fn java_split<'a>(s: &'a str, re: &regex::Regex, pattern_empty: bool, limit:
 /// How a `split` pattern matches: as a plain string (no regex
 /// metacharacters, as Java's own fast path) or as a regex.
 enum Splitter<'r> {
+    /// One ASCII character: a byte that never occurs inside another
+    /// character's encoding.
+    Byte(u8),
+    Char(char),
     Literal(&'r str),
     Regex(&'r regex::Regex),
 }
@@ -139,6 +143,20 @@ fn java_split_into<'a>(s: &'a str, sp: &Splitter, pattern_empty: bool, limit: i3
         true
     };
     match sp {
+        Splitter::Byte(b) => {
+            for (start, &x) in s.as_bytes().iter().enumerate() {
+                if x == *b && !push(start, start + 1, out) {
+                    break;
+                }
+            }
+        }
+        Splitter::Char(c) => {
+            for (start, m) in s.match_indices(*c) {
+                if !push(start, start + m.len(), out) {
+                    break;
+                }
+            }
+        }
         Splitter::Literal(p) => {
             for (start, m) in s.match_indices(p) {
                 if !push(start, start + m.len(), out) {
@@ -180,7 +198,13 @@ fn split_column(s: &StringArray, p: &StringArray, lim: &Int32Array, n: usize) ->
         match (opt_str(s, i), opt_str(p, i), opt_int(lim, i)) {
             (Some(v), Some(pat), Some(l)) => {
                 if is_plain(pat) {
-                    java_split_into(v, &Splitter::Literal(pat), false, l, &mut pieces);
+                    let mut chars = pat.chars();
+                    let sp = match (chars.next(), chars.next()) {
+                        (Some(c), None) if c.is_ascii() => Splitter::Byte(c as u8),
+                        (Some(c), None) => Splitter::Char(c),
+                        _ => Splitter::Literal(pat),
+                    };
+                    java_split_into(v, &sp, false, l, &mut pieces);
                 } else {
                     let re = cache.get(pat)?;
                     java_split_into(v, &Splitter::Regex(re), pat.is_empty(), l, &mut pieces);
@@ -1198,6 +1222,15 @@ mod tests {
                     let mut plain = Vec::new();
                     java_split_into(s, &Splitter::Literal(pat), false, limit, &mut plain);
                     assert_eq!(plain, java_split(s, &re, false, limit), "{s:?} split by {pat:?}, limit {limit}");
+                    if pat.chars().count() == 1 {
+                        let c = pat.chars().next().unwrap();
+                        java_split_into(s, &Splitter::Char(c), false, limit, &mut plain);
+                        assert_eq!(plain, java_split(s, &re, false, limit), "{s:?} split by char {pat:?}, limit {limit}");
+                        if c.is_ascii() {
+                            java_split_into(s, &Splitter::Byte(c as u8), false, limit, &mut plain);
+                            assert_eq!(plain, java_split(s, &re, false, limit), "{s:?} split by byte {pat:?}, limit {limit}");
+                        }
+                    }
                 }
             }
         }

@@ -1,14 +1,22 @@
-//! Streaming hash aggregation. Groups live in state across batches, keyed
-//! by their Arrow row encoding; each output mode reads them differently:
-//! complete emits every group, update the groups this batch touched,
-//! append the groups the watermark has closed (then forgets them).
+//! Streaming hash aggregation. Groups live in state across batches; each
+//! output mode reads them differently: complete emits every group, update
+//! the groups this batch touched, append the groups the watermark has
+//! closed (then forgets them).
+//!
+//! State is kept so that the per-row work allocates nothing and eviction is
+//! cheap: group keys are bytes in one arena (a single string key as its
+//! UTF-8, any other keys in Arrow's row encoding), found through a hash
+//! table of group ids; groups are indexed by event time, so the watermark
+//! closes them without scanning the others.
 
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use arrow::array::*;
 use arrow::datatypes::{DataType, Field, SchemaRef};
 use arrow::row::{OwnedRow, RowConverter, SortField};
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 
 use super::project::batch_of;
 use super::{BatchCtx, OutputMode, Operator};
@@ -16,8 +24,6 @@ use crate::error::{EngineError, Result};
 use crate::eval::eval;
 use crate::plan::logical::{AggCall, AggFunc, SessionSpec};
 use crate::plan::PExpr;
-
-type Map = HashMap<Box<[u8]>, usize, foldhash::fast::FixedState>;
 
 pub struct AggregateExec {
     input: Box<dyn Operator>,
@@ -28,17 +34,219 @@ pub struct AggregateExec {
     /// Which key carries event time (a watermarked timestamp or window).
     event_key: Option<usize>,
     /// None for a global aggregation, whose one group is group 0.
-    keys_conv: Option<RowConverter>,
-    groups: Map,
-    /// Row-encoded key of each live group; None once evicted.
-    group_keys: Vec<Option<OwnedRow>>,
+    groups: Option<Groups>,
     /// Event time (window end, or the timestamp) of each group.
     group_time: Vec<i64>,
-    free: Vec<usize>,
+    /// Live groups by event time (when the watermark can evict them).
+    by_time: BTreeMap<i64, Vec<usize>>,
     accs: Vec<Acc>,
-    live: usize,
+    /// The batch that last touched each group (update mode's output).
+    touched_in: Vec<u64>,
+    batch_no: u64,
     /// The watermark this operator last evicted with.
     evicted_at: Option<i64>,
+}
+
+/// The keys of the groups in state, and the hash table that finds a row's
+/// group. Keys are bytes in one arena, so adding a group allocates nothing
+/// of its own; evicted keys leave garbage that is compacted away once it
+/// outweighs the live keys.
+struct Groups {
+    /// None: one string key, kept as its UTF-8 bytes. Otherwise the
+    /// converter of every key into Arrow's row encoding.
+    conv: Option<RowConverter>,
+    table: HashTable<usize>,
+    hasher: foldhash::fast::FixedState,
+    hash: Vec<u64>,
+    /// (start, len) of each group's key in `arena`.
+    span: Vec<(usize, usize)>,
+    live: Vec<bool>,
+    arena: Vec<u8>,
+    garbage: usize,
+    /// The group of the null string key.
+    null_group: Option<usize>,
+    free: Vec<usize>,
+    count: usize,
+}
+
+/// Where a batch's rows' key bytes come from.
+enum KeySource<'a> {
+    Rows(&'a arrow::row::Rows),
+    Str(&'a StringArray),
+}
+
+impl<'a> KeySource<'a> {
+    /// Row `i`'s key bytes; None for a null string key.
+    fn get(&self, i: usize) -> Option<&'a [u8]> {
+        match self {
+            KeySource::Rows(r) => Some(r.row(i).data()),
+            KeySource::Str(s) => s.is_valid(i).then(|| s.value(i).as_bytes()),
+        }
+    }
+}
+
+impl Groups {
+    fn new(keys: &[PExpr]) -> Result<Groups> {
+        let conv = if keys.len() == 1 && keys[0].ty == DataType::Utf8 {
+            None
+        } else {
+            Some(RowConverter::new(keys.iter().map(|k| SortField::new(k.ty.clone())).collect())?)
+        };
+        Ok(Groups {
+            conv,
+            table: HashTable::new(),
+            hasher: Default::default(),
+            hash: Vec::new(),
+            span: Vec::new(),
+            live: Vec::new(),
+            arena: Vec::new(),
+            garbage: 0,
+            null_group: None,
+            free: Vec::new(),
+            count: 0,
+        })
+    }
+
+    /// Slots, live or free.
+    fn slots(&self) -> usize {
+        self.live.len()
+    }
+
+    fn key_bytes(&self, g: usize) -> &[u8] {
+        let (start, len) = self.span[g];
+        &self.arena[start..start + len]
+    }
+
+    /// A slot for a new group whose key is `bytes`.
+    fn add(&mut self, bytes: &[u8], hash: u64) -> usize {
+        let g = match self.free.pop() {
+            Some(g) => g,
+            None => {
+                self.live.push(false);
+                self.hash.push(0);
+                self.span.push((0, 0));
+                self.live.len() - 1
+            }
+        };
+        self.span[g] = (self.arena.len(), bytes.len());
+        self.arena.extend_from_slice(bytes);
+        self.hash[g] = hash;
+        self.live[g] = true;
+        self.count += 1;
+        g
+    }
+
+    /// The group of each of `rows` (pushed onto `out`), creating the ones
+    /// not seen before; `on_new` hears of each new group and the row that
+    /// made it.
+    fn lookup(&mut self, key_cols: &[ArrayRef], rows: &[usize], out: &mut Vec<usize>, mut on_new: impl FnMut(usize, usize)) -> Result<()> {
+        let encoded = match &self.conv {
+            Some(conv) => Some(conv.convert_columns(key_cols)?),
+            None => None,
+        };
+        let source = match &encoded {
+            Some(rows) => KeySource::Rows(rows),
+            None => KeySource::Str(key_cols[0].as_string_opt::<i32>().ok_or_else(|| {
+                EngineError::execution("INTERNAL_ERROR", format!("expected a string key, got {}", key_cols[0].data_type()), "XX000")
+            })?),
+        };
+        for &i in rows {
+            let g = match source.get(i) {
+                None => match self.null_group {
+                    Some(g) => g,
+                    None => {
+                        let g = self.add(&[], 0);
+                        self.null_group = Some(g);
+                        on_new(g, i);
+                        g
+                    }
+                },
+                Some(bytes) => {
+                    let h = self.hasher.hash_one(bytes);
+                    let Groups { table, span, arena, .. } = &*self;
+                    let found = table.find(h, |&g| {
+                        let (start, len) = span[g];
+                        &arena[start..start + len] == bytes
+                    });
+                    match found {
+                        Some(&g) => g,
+                        None => {
+                            let g = self.add(bytes, h);
+                            let Groups { table, hash, .. } = self;
+                            table.insert_unique(h, g, |&g| hash[g]);
+                            on_new(g, i);
+                            g
+                        }
+                    }
+                }
+            };
+            out.push(g);
+        }
+        Ok(())
+    }
+
+    fn evict(&mut self, g: usize) {
+        if !self.live[g] {
+            return;
+        }
+        self.live[g] = false;
+        self.count -= 1;
+        self.free.push(g);
+        if self.null_group == Some(g) {
+            self.null_group = None;
+        } else {
+            let h = self.hash[g];
+            if let Ok(entry) = self.table.find_entry(h, |&x| x == g) {
+                entry.remove();
+            }
+            self.garbage += self.span[g].1;
+        }
+        self.span[g] = (0, 0);
+    }
+
+    /// Rewrites the arena without the evicted keys once they are the
+    /// larger part of it.
+    fn compact(&mut self) {
+        if self.garbage < 1 << 16 || self.garbage * 2 < self.arena.len() {
+            return;
+        }
+        let mut arena = Vec::with_capacity(self.arena.len() - self.garbage);
+        for g in 0..self.slots() {
+            if self.live[g] {
+                let (start, len) = self.span[g];
+                self.span[g] = (arena.len(), len);
+                arena.extend_from_slice(&self.arena[start..start + len]);
+            }
+        }
+        self.arena = arena;
+        self.garbage = 0;
+    }
+
+    /// The key columns of `groups`, in that order.
+    fn key_columns(&self, groups: &[usize], keys: &[PExpr]) -> Result<Vec<ArrayRef>> {
+        if groups.is_empty() {
+            return Ok(keys.iter().map(|k| new_empty_array(&k.ty)).collect());
+        }
+        match &self.conv {
+            Some(conv) => {
+                let parser = conv.parser();
+                Ok(conv.convert_rows(groups.iter().map(|&g| parser.parse(self.key_bytes(g))))?)
+            }
+            None => {
+                let bytes = groups.iter().map(|&g| self.span[g].1).sum();
+                let mut b = StringBuilder::with_capacity(groups.len(), bytes);
+                for &g in groups {
+                    if self.null_group == Some(g) {
+                        b.append_null();
+                    } else {
+                        // The bytes came from a string array: valid UTF-8.
+                        b.append_value(std::str::from_utf8(self.key_bytes(g)).unwrap_or_default());
+                    }
+                }
+                Ok(vec![Arc::new(b.finish())])
+            }
+        }
+    }
 }
 
 /// One aggregate's per-group state.
@@ -348,14 +556,9 @@ impl AggregateExec {
         mode: OutputMode,
         event_key: Option<usize>,
     ) -> Result<Self> {
-        let keys_empty = keys.is_empty();
-        let keys_conv = if keys.is_empty() {
-            None
-        } else {
-            Some(RowConverter::new(keys.iter().map(|k| SortField::new(k.ty.clone())).collect())?)
-        };
+        let groups = if keys.is_empty() { None } else { Some(Groups::new(&keys)?) };
         let mut accs = aggs.iter().map(Acc::new).collect::<Result<Vec<_>>>()?;
-        if keys_conv.is_none() {
+        if groups.is_none() {
             for a in &mut accs {
                 a.reset(0);
             }
@@ -367,13 +570,12 @@ impl AggregateExec {
             schema,
             mode,
             event_key,
-            keys_conv,
-            groups: Map::default(),
-            group_keys: Vec::new(),
-            group_time: if keys_empty { vec![i64::MIN] } else { Vec::new() },
-            free: Vec::new(),
+            group_time: if groups.is_none() { vec![i64::MIN] } else { Vec::new() },
+            groups,
+            by_time: BTreeMap::new(),
             accs,
-            live: 0,
+            touched_in: Vec::new(),
+            batch_no: 0,
             evicted_at: None,
         })
     }
@@ -386,19 +588,9 @@ impl AggregateExec {
     }
 
     fn emit(&self, groups: &[usize]) -> Result<RecordBatch> {
-        let mut cols: Vec<ArrayRef> = match &self.keys_conv {
+        let mut cols: Vec<ArrayRef> = match &self.groups {
             None => vec![],
-            Some(conv) => {
-            let rows: Vec<arrow::row::Row> = groups
-                .iter()
-                .filter_map(|&g| self.group_keys[g].as_ref().map(|r| r.row()))
-                .collect();
-            if rows.is_empty() {
-                self.keys.iter().map(|k| new_empty_array(&k.ty)).collect()
-            } else {
-                conv.convert_rows(rows)?
-            }
-            }
+            Some(gs) => gs.key_columns(groups, &self.keys)?,
         };
         for (acc, call) in self.accs.iter().zip(&self.aggs) {
             cols.push(acc.finish(groups, &call.ty)?);
@@ -406,12 +598,22 @@ impl AggregateExec {
         batch_of(&self.schema, cols, groups.len())
     }
 
-    fn evict(&mut self, g: usize) {
-        if let Some(k) = self.group_keys[g].take() {
-            self.groups.remove(k.row().as_ref());
-            self.free.push(g);
-            self.live -= 1;
-        }
+    /// Whether the watermark evicts this operator's groups.
+    fn evicts(&self) -> bool {
+        self.event_key.is_some() && self.mode != OutputMode::Complete
+    }
+
+    /// Takes the groups whose event time is at or before `w` out of the
+    /// time index, in group order.
+    fn closed_by(&mut self, w: i64) -> Vec<usize> {
+        let rest = match w.checked_add(1) {
+            Some(next) => self.by_time.split_off(&next),
+            None => BTreeMap::new(),
+        };
+        let closed = std::mem::replace(&mut self.by_time, rest);
+        let mut out: Vec<usize> = closed.into_values().flatten().collect();
+        out.sort_unstable();
+        out
     }
 }
 
@@ -435,7 +637,8 @@ pub fn event_time_values(col: &ArrayRef) -> Vec<Option<i64>> {
 impl Operator for AggregateExec {
     fn next(&mut self, ctx: &mut BatchCtx) -> Result<RecordBatch> {
         let input = self.input.next(ctx)?;
-        let wm = ctx.watermark.filter(|_| self.event_key.is_some());
+        // Complete mode keeps every group: the watermark drops nothing there.
+        let wm = ctx.watermark.filter(|_| self.event_key.is_some() && self.mode != OutputMode::Complete);
         let key_cols: Vec<ArrayRef> = self.keys.iter().map(|k| eval(k, &input, &ctx.eval)).collect::<Result<_>>()?;
         let times = self.event_times(&key_cols);
         // Late rows (event time at or before the watermark) are dropped.
@@ -443,52 +646,43 @@ impl Operator for AggregateExec {
             (Some(t), Some(w)) => (0..input.num_rows()).filter(|&i| t[i].is_some_and(|x| x > w)).collect(),
             _ => (0..input.num_rows()).collect(),
         };
+        self.batch_no += 1;
         let mut row_groups = Vec::with_capacity(keep.len());
         let mut touched: Vec<usize> = Vec::new();
-        let mut is_touched = vec![false; self.group_keys.len()];
-        let conv = match &self.keys_conv {
-            Some(c) => c,
-            None => {
-                row_groups.resize(keep.len(), 0);
-                touched.push(0);
-                return self.finish_batch(&input, ctx, keep, row_groups, touched, wm);
-            }
+        let Some(groups) = &mut self.groups else {
+            row_groups.resize(keep.len(), 0);
+            touched.push(0);
+            return self.finish_batch(&input, ctx, keep, row_groups, touched, wm);
         };
-        let rows = conv.convert_columns(&key_cols)?;
-        for &i in &keep {
-            let r = rows.row(i);
-            let g = match self.groups.get(r.as_ref()) {
-                Some(&g) => g,
-                None => {
-                    let g = self.free.pop().unwrap_or(self.group_keys.len());
-                    if g == self.group_keys.len() {
-                        self.group_keys.push(None);
-                        self.group_time.push(i64::MIN);
-                    }
-                    self.group_keys[g] = Some(r.owned());
-                    self.group_time[g] = times.as_ref().and_then(|t| t[i]).unwrap_or(i64::MIN);
-                    for a in &mut self.accs {
-                        a.reset(g);
-                    }
-                    self.groups.insert(r.as_ref().into(), g);
-                    self.live += 1;
-                    g
-                }
-            };
-            if g >= is_touched.len() {
-                is_touched.resize(g + 1, false);
+        let evicts = self.event_key.is_some() && self.mode != OutputMode::Complete;
+        let (accs, group_time, by_time) = (&mut self.accs, &mut self.group_time, &mut self.by_time);
+        groups.lookup(&key_cols, &keep, &mut row_groups, |g, i| {
+            if g >= group_time.len() {
+                group_time.resize(g + 1, i64::MIN);
             }
-            if !is_touched[g] {
-                is_touched[g] = true;
+            let t = times.as_ref().and_then(|t| t[i]).unwrap_or(i64::MIN);
+            group_time[g] = t;
+            if evicts {
+                by_time.entry(t).or_default().push(g);
+            }
+            for a in accs.iter_mut() {
+                a.reset(g);
+            }
+        })?;
+        if self.touched_in.len() < groups.slots() {
+            self.touched_in.resize(groups.slots(), 0);
+        }
+        for &g in &row_groups {
+            if self.touched_in[g] != self.batch_no {
+                self.touched_in[g] = self.batch_no;
                 touched.push(g);
             }
-            row_groups.push(g);
         }
         self.finish_batch(&input, ctx, keep, row_groups, touched, wm)
     }
 
     fn state_rows(&self) -> usize {
-        self.live + self.input.state_rows()
+        self.groups.as_ref().map_or(0, |g| g.count) + self.input.state_rows()
     }
 
     fn needs_no_data_batch(&self, wm: i64) -> bool {
@@ -529,12 +723,17 @@ impl AggregateExec {
             };
             acc.update(&row_groups, arg.as_ref())?;
         }
+        // Groups the watermark has passed are final: emitted in append
+        // mode, then forgotten.
+        let closed = match wm {
+            Some(w) if self.evicts() => self.closed_by(w),
+            _ => Vec::new(),
+        };
         let out = match self.mode {
             OutputMode::Complete => {
-                let all: Vec<usize> = if self.keys_conv.is_none() {
-                    vec![0]
-                } else {
-                    (0..self.group_keys.len()).filter(|&g| self.group_keys[g].is_some()).collect()
+                let all: Vec<usize> = match &self.groups {
+                    None => vec![0],
+                    Some(gs) => (0..gs.slots()).filter(|&g| gs.live[g]).collect(),
                 };
                 self.emit(&all)?
             }
@@ -542,25 +741,15 @@ impl AggregateExec {
                 touched.sort_unstable();
                 self.emit(&touched)?
             }
-            OutputMode::Append => {
-                let closed: Vec<usize> = match wm {
-                    Some(w) => (0..self.group_keys.len())
-                        .filter(|&g| self.group_keys[g].is_some() && self.group_time[g] <= w)
-                        .collect(),
-                    None => vec![],
-                };
-                self.emit(&closed)?
-            }
+            OutputMode::Append => self.emit(&closed)?,
         };
-        // Groups the watermark has passed are final: forget them.
-        if let Some(w) = wm {
-            if self.mode != OutputMode::Complete {
-                for g in 0..self.group_keys.len() {
-                    if self.group_keys[g].is_some() && self.group_time[g] <= w {
-                        self.evict(g);
-                    }
-                }
+        if let Some(gs) = &mut self.groups {
+            for &g in &closed {
+                gs.evict(g);
             }
+            gs.compact();
+        }
+        if let Some(w) = wm {
             self.evicted_at = Some(w);
         }
         Ok(out)

@@ -45,33 +45,62 @@ impl Operator for ExplodeExec {
             }
             _ => (vec![0; input.num_rows() + 1], None, vec![]),
         };
-        let mut row_idx: Vec<u32> = Vec::new();
+        let n = input.num_rows();
+        let total = (offsets[n] - offsets[0]) as usize;
+        let valid = |r: usize| nulls.as_ref().map_or(true, |b| b.is_valid(r));
+        // Usually every row's elements are the list values in order, with
+        // nothing for empty or null rows: the exploded column is then a
+        // slice of the values, and only the row indexes are built.
+        let contiguous = (0..n).all(|r| if offsets[r + 1] > offsets[r] { valid(r) } else { !self.outer });
+        let mut row_idx: Vec<u32> = Vec::with_capacity(total + if self.outer { n } else { 0 });
         let mut elem_idx: Vec<Option<u32>> = Vec::new();
         let mut pos: Vec<Option<i32>> = Vec::new();
-        for r in 0..input.num_rows() {
-            let valid = nulls.as_ref().map_or(true, |n| n.is_valid(r));
-            let (s, e) = (offsets[r], offsets[r + 1]);
-            if valid && e > s {
-                for k in s..e {
-                    row_idx.push(r as u32);
-                    elem_idx.push(Some(k as u32));
-                    pos.push(Some((k - s) as i32));
+        if contiguous {
+            for r in 0..n {
+                row_idx.extend(std::iter::repeat_n(r as u32, (offsets[r + 1] - offsets[r]) as usize));
+            }
+            if self.position {
+                pos.reserve(total);
+                for r in 0..n {
+                    pos.extend((0..(offsets[r + 1] - offsets[r]) as i32).map(Some));
                 }
-            } else if self.outer {
-                row_idx.push(r as u32);
-                elem_idx.push(None);
-                pos.push(None);
+            }
+        } else {
+            elem_idx.reserve(row_idx.capacity());
+            for r in 0..n {
+                let (s, e) = (offsets[r], offsets[r + 1]);
+                if valid(r) && e > s {
+                    for k in s..e {
+                        row_idx.push(r as u32);
+                        elem_idx.push(Some(k as u32));
+                        if self.position {
+                            pos.push(Some((k - s) as i32));
+                        }
+                    }
+                } else if self.outer {
+                    row_idx.push(r as u32);
+                    elem_idx.push(None);
+                    if self.position {
+                        pos.push(None);
+                    }
+                }
             }
         }
         let rows = UInt32Array::from(row_idx);
-        let elems = UInt32Array::from(elem_idx);
         let mut cols: Vec<ArrayRef> =
             input.columns().iter().map(|c| arrow::compute::take(c, &rows, None)).collect::<std::result::Result<_, _>>()?;
         if self.position {
             cols.push(Arc::new(Int32Array::from(pos)));
         }
-        for v in values {
-            cols.push(arrow::compute::take(&v, &elems, None)?);
+        if contiguous {
+            for v in values {
+                cols.push(v.slice(offsets[0] as usize, total));
+            }
+        } else {
+            let elems = UInt32Array::from(elem_idx);
+            for v in values {
+                cols.push(arrow::compute::take(&v, &elems, None)?);
+            }
         }
         let n = rows.len();
         batch_of(&self.schema, cols, n)

@@ -590,6 +590,10 @@ pub fn resolve_scalar(name: &str, mut args: Vec<PExpr>, pretty: &str) -> Result<
             }
             scalar(F::FromJson, vec![string(args.remove(0))], ty)
         }
+        "timestamp_seconds" => {
+            need(name, &args, 1, 1)?;
+            args.remove(0).cast(types::timestamp())
+        }
         "current_timestamp" | "now" => scalar(F::CurrentTimestamp, vec![], types::timestamp()),
         "current_date" => scalar(F::CurrentDate, vec![], DataType::Date32),
         _ => {

@@ -218,7 +218,7 @@ const KNOWN_SCALARS: &[&str] = &[
     "length", "upper", "lower", "trim", "ltrim", "rtrim", "initcap", "reverse", "size", "concat", "abs", "negative",
     "ceil", "floor", "sqrt", "pow", "coalesce", "nvl", "array", "array_distinct", "struct", "map", "dayofweek", "year",
     "month", "dayofmonth", "hour", "minute", "second", "datediff", "isnan", "greatest", "least", "signum", "ln",
-    "log10", "exp", "pmod", "repeat", "left", "right", "ascii", "translate", "nullif", "array_remove",
+    "log10", "exp", "pmod", "timestamp_seconds", "repeat", "left", "right", "ascii", "translate", "nullif", "array_remove",
 ];
 
 /// `T.Name(...)`: type objects and the classes of pyspark.sql / types.

@@ -85,7 +85,7 @@ fn check_nodes(plan: &Plan, mode: OutputMode, has_agg: bool, err: &mut Option<En
             if aggs.iter().any(|a| a.distinct && a.func != AggFunc::Min && a.func != AggFunc::Max) {
                 *err = fail("Distinct aggregations are not supported on streaming DataFrames/Datasets. Consider using approx_count_distinct() instead.".into());
             } else if session.is_some() && mode == OutputMode::Update {
-                *err = fail("Update output mode is not supported for session windows".into());
+                *err = Some(output_mode_error("update", "session window streaming aggregations"));
             }
         }
         Node::Sort { input, .. } => {
