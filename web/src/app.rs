@@ -812,7 +812,7 @@ impl Component for App {
         self.last_render = perf_now();
         self.render_timer = None;
         // Keep the latest batch in view unless the user scrolled up.
-        let count = self.run.as_ref().map(|r| r.batch_count).unwrap_or(0);
+        let count = self.run.as_ref().map(|r| r.shown).unwrap_or(0);
         if count != self.last_batch_seen {
             self.last_batch_seen = count;
             if self.stick.get() {
@@ -1246,7 +1246,7 @@ impl App {
 
     fn view_progress(&self) -> Html {
         let Some(r) = &self.run else { return html! {} };
-        let Some(b) = r.batches.back() else {
+        let Some(b) = r.batches.iter().rev().find(|b| b.query != session::PRINTED) else {
             return html! { <span class="progress" id="progress">{"no batch yet"}</span> };
         };
         html! {
@@ -1269,11 +1269,11 @@ impl App {
                 </div>
             };
         };
-        let multi = r.batches.iter().any(|b| b.query > 0);
+        let multi = r.batches.iter().any(|b| b.query > 0 && b.query != session::PRINTED);
         html! {
             <div id="batches" class={classes!("batches", hidden.then_some("hidden"))}>
-                if r.trimmed || r.batch_count > r.batches.len() as u64 {
-                    <div class="hint">{format!("Showing the last {} of {} batches.", r.batches.len(), r.batch_count)}</div>
+                if r.trimmed || r.shown > r.batches.len() as u64 {
+                    <div class="hint">{format!("Showing the last {} of {} outputs.", r.batches.len(), r.shown)}</div>
                 }
                 if r.batches.is_empty() && r.phase == Phase::Running {
                     <div class="placeholder">{"Waiting for input: type a line above and press Enter (or write it into nc)."}</div>
@@ -1359,6 +1359,11 @@ impl App {
 }
 
 fn view_batch(b: &BatchView, multi: bool) -> Html {
+    if b.query == session::PRINTED {
+        return html! {
+            <div class="printed" key={b.seq.to_string()}><pre>{b.console.to_string()}</pre></div>
+        };
+    }
     // The card's heading says "Batch: N"; the body is the table as printed.
     let body: String = {
         let mut lines = b.console.splitn(4, '\n');

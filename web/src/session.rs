@@ -16,9 +16,12 @@ pub const MAX_TRANSCRIPT: usize = 512 << 10;
 /// Lines recorded as this run's inputs (for Share and reload).
 pub const MAX_RECORDED_LINES: usize = 5_000;
 
+/// `BatchView::query` of a line the script printed (`print(...)`).
+pub const PRINTED: usize = usize::MAX;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchView {
-    /// Position among every batch of the run (keys the list).
+    /// Position among everything the run showed (keys the list).
     pub seq: u64,
     pub query: usize,
     pub batch_id: i64,
@@ -88,6 +91,8 @@ pub struct Run {
     /// What the run printed.
     pub batches: VecDeque<BatchView>,
     pub batch_count: u64,
+    /// Batches and printed lines shown so far.
+    pub shown: u64,
     pub transcript: String,
     pub trimmed: bool,
     pub error: Option<ErrorView>,
@@ -111,6 +116,7 @@ impl Run {
             play_now: 0,
             batches: VecDeque::new(),
             batch_count: 0,
+            shown: 0,
             transcript: String::new(),
             trimmed: false,
             error: None,
@@ -327,9 +333,10 @@ impl Run {
                 Event::Batch(b) => {
                     self.transcript.push_str(&b.console);
                     self.batch_count += 1;
+                    self.shown += 1;
                     let p = &b.progress;
                     self.batches.push_back(BatchView {
-                        seq: self.batch_count,
+                        seq: self.shown,
                         query: b.query,
                         batch_id: b.batch_id,
                         console: Rc::from(b.console.as_str()),
@@ -346,6 +353,21 @@ impl Run {
                 Event::Print(t) => {
                     self.transcript.push_str(&t);
                     self.transcript.push('\n');
+                    self.shown += 1;
+                    self.batches.push_back(BatchView {
+                        seq: self.shown,
+                        query: PRINTED,
+                        batch_id: -1,
+                        console: Rc::from(t.as_str()),
+                        input_rows: 0,
+                        output_rows: 0,
+                        watermark: None,
+                        state_rows: 0,
+                        duration_ms: 0.0,
+                    });
+                    if self.batches.len() > MAX_BATCH_VIEWS {
+                        self.batches.pop_front();
+                    }
                 }
             }
         }
