@@ -187,27 +187,39 @@ fn java_split_into<'a>(s: &'a str, sp: &Splitter, pattern_empty: bool, limit: i3
 /// `split(str, pattern, limit)` over a column, built straight into one
 /// list array (no string per piece).
 fn split_column(s: &StringArray, p: &StringArray, lim: &Int32Array, n: usize) -> Result<ArrayRef> {
+    /// How the current pattern splits (patterns are nearly always one
+    /// literal, so this is worked out once, not per row).
+    enum Kind<'p> {
+        Plain(Splitter<'p>),
+        Regex(regex::Regex, bool),
+    }
     let mut values = StringBuilder::with_capacity(n * 4, s.value_data().len());
     let mut offsets: Vec<i32> = Vec::with_capacity(n + 1);
     offsets.push(0);
     let mut valid: Vec<bool> = Vec::with_capacity(n);
-    let mut cache = RegexCache { last: None };
+    let mut current: Option<(&str, Kind)> = None;
     let mut pieces: Vec<&str> = Vec::new();
     let mut count = 0i32;
     for i in 0..n {
         match (opt_str(s, i), opt_str(p, i), opt_int(lim, i)) {
             (Some(v), Some(pat), Some(l)) => {
-                if is_plain(pat) {
-                    let mut chars = pat.chars();
-                    let sp = match (chars.next(), chars.next()) {
-                        (Some(c), None) if c.is_ascii() => Splitter::Byte(c as u8),
-                        (Some(c), None) => Splitter::Char(c),
-                        _ => Splitter::Literal(pat),
+                if current.as_ref().map(|c| c.0) != Some(pat) {
+                    let kind = if is_plain(pat) {
+                        let mut chars = pat.chars();
+                        Kind::Plain(match (chars.next(), chars.next()) {
+                            (Some(c), None) if c.is_ascii() => Splitter::Byte(c as u8),
+                            (Some(c), None) => Splitter::Char(c),
+                            _ => Splitter::Literal(pat),
+                        })
+                    } else {
+                        Kind::Regex(regex(pat)?, pat.is_empty())
                     };
-                    java_split_into(v, &sp, false, l, &mut pieces);
-                } else {
-                    let re = cache.get(pat)?;
-                    java_split_into(v, &Splitter::Regex(re), pat.is_empty(), l, &mut pieces);
+                    current = Some((pat, kind));
+                }
+                match current.as_ref().map(|c| &c.1) {
+                    Some(Kind::Plain(sp)) => java_split_into(v, sp, false, l, &mut pieces),
+                    Some(Kind::Regex(re, empty)) => java_split_into(v, &Splitter::Regex(re), *empty, l, &mut pieces),
+                    None => pieces.clear(),
                 }
                 for piece in &pieces {
                     values.append_value(piece);

@@ -10,7 +10,6 @@
 //! closes them without scanning the others.
 
 use std::collections::BTreeMap;
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use arrow::array::*;
@@ -56,7 +55,6 @@ struct Groups {
     /// converter of every key into Arrow's row encoding.
     conv: Option<RowConverter>,
     table: HashTable<usize>,
-    hasher: foldhash::fast::FixedState,
     hash: Vec<u64>,
     /// (start, len) of each group's key in `arena`.
     span: Vec<(usize, usize)>,
@@ -72,17 +70,53 @@ struct Groups {
 /// Where a batch's rows' key bytes come from.
 enum KeySource<'a> {
     Rows(&'a arrow::row::Rows),
-    Str(&'a StringArray),
+    Str { offsets: &'a [i32], data: &'a [u8], nulls: Option<&'a arrow::buffer::NullBuffer> },
 }
 
 impl<'a> KeySource<'a> {
+    fn strings(s: &'a StringArray) -> Self {
+        KeySource::Str { offsets: s.value_offsets(), data: s.value_data(), nulls: s.nulls() }
+    }
+
     /// Row `i`'s key bytes; None for a null string key.
+    #[inline]
     fn get(&self, i: usize) -> Option<&'a [u8]> {
         match self {
             KeySource::Rows(r) => Some(r.row(i).data()),
-            KeySource::Str(s) => s.is_valid(i).then(|| s.value(i).as_bytes()),
+            KeySource::Str { offsets, data, nulls } => {
+                if nulls.is_some_and(|n| n.is_null(i)) {
+                    return None;
+                }
+                data.get(offsets[i] as usize..offsets[i + 1] as usize)
+            }
         }
     }
+}
+
+/// A key's hash: 8 bytes at a time with 64-bit multiplies only (no
+/// 128-bit arithmetic, which WebAssembly does in software), then
+/// MurmurHash3's finalizer so every bit of the result is mixed.
+#[inline]
+fn hash_key(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 impl Groups {
@@ -95,7 +129,6 @@ impl Groups {
         Ok(Groups {
             conv,
             table: HashTable::new(),
-            hasher: Default::default(),
             hash: Vec::new(),
             span: Vec::new(),
             live: Vec::new(),
@@ -146,7 +179,7 @@ impl Groups {
         };
         let source = match &encoded {
             Some(rows) => KeySource::Rows(rows),
-            None => KeySource::Str(key_cols[0].as_string_opt::<i32>().ok_or_else(|| {
+            None => KeySource::strings(key_cols[0].as_string_opt::<i32>().ok_or_else(|| {
                 EngineError::execution("INTERNAL_ERROR", format!("expected a string key, got {}", key_cols[0].data_type()), "XX000")
             })?),
         };
@@ -162,7 +195,7 @@ impl Groups {
                     }
                 },
                 Some(bytes) => {
-                    let h = self.hasher.hash_one(bytes);
+                    let h = hash_key(bytes);
                     let Groups { table, span, arena, .. } = &*self;
                     let found = table.find(h, |&g| {
                         let (start, len) = span[g];
