@@ -217,6 +217,23 @@ fn split_column(s: &StringArray, p: &StringArray, lim: &Int32Array, n: usize) ->
                     current = Some((pat, kind));
                 }
                 match current.as_ref().map(|c| &c.1) {
+                    Some(Kind::Plain(Splitter::Byte(b))) if l < 0 => {
+                        // The common case (one ASCII separator, no limit),
+                        // straight into the values.
+                        let mut start = 0;
+                        for (j, &x) in v.as_bytes().iter().enumerate() {
+                            if x == *b {
+                                values.append_value(&v[start..j]);
+                                start = j + 1;
+                                count += 1;
+                            }
+                        }
+                        values.append_value(&v[start..]);
+                        count += 1;
+                        valid.push(true);
+                        offsets.push(count);
+                        continue;
+                    }
                     Some(Kind::Plain(sp)) => java_split_into(v, sp, false, l, &mut pieces),
                     Some(Kind::Regex(re, empty)) => java_split_into(v, &Splitter::Regex(re), *empty, l, &mut pieces),
                     None => pieces.clear(),
@@ -1247,6 +1264,27 @@ mod tests {
             }
         }
         assert!(!is_plain("a|b") && !is_plain("\\s") && !is_plain("") && !is_plain("."));
+    }
+
+    #[test]
+    fn split_column_like_java() {
+        let inputs = ["", " ", "a", "a b", " a b ", "a  b", "héllo wörld"];
+        let s = StringArray::from(inputs.iter().map(|x| Some(*x)).chain([None]).collect::<Vec<_>>());
+        for pat in [" ", "ö", "\\s+", "l+"] {
+            let re = regex(pat).unwrap();
+            for limit in [-1, 0, 2] {
+                let n = s.len();
+                let p = StringArray::from(vec![pat; n]);
+                let lim = Int32Array::from(vec![limit; n]);
+                let out = split_column(&s, &p, &lim, n).unwrap();
+                let out = out.as_list::<i32>();
+                for (i, x) in inputs.iter().enumerate() {
+                    let got: Vec<String> = out.value(i).as_string::<i32>().iter().map(|v| v.unwrap().to_string()).collect();
+                    assert_eq!(got, java_split(x, &re, false, limit), "{x:?} split by {pat:?}, limit {limit}");
+                }
+                assert!(out.is_null(n - 1));
+            }
+        }
     }
 
     #[test]
