@@ -86,7 +86,23 @@ pub fn build(plan: &Plan, mode: OutputMode) -> Result<Box<dyn Operator>> {
     Ok(match &plan.node {
         Node::Source { id } => Box::new(source::SourceExec::new(*id, schema_of(plan).to_arrow())),
         Node::Static { batch } => Box::new(source::StaticExec::new(batch.clone())),
-        Node::Project { input, exprs } => Box::new(project::ProjectExec::new(b(input)?, exprs.clone(), schema_of(plan).to_arrow())),
+        Node::Project { input, exprs } => Box::new(project::ProjectExec::new(
+            match &input.node {
+                // The usual `select(explode(...))`: the exploded row copies only what the select reads.
+                Node::Explode { input: below, expr, outer, position } => {
+                    let mut used = vec![false; input.schema.to_arrow().fields().len()];
+                    exprs.iter().for_each(|e| e.mark_columns(&mut used));
+                    Box::new(
+                        explode::ExplodeExec::new(b(below)?, expr.clone(), *outer, *position, schema_of(input).to_arrow())
+                            .with_needed_columns(used),
+                    )
+                }
+                _ => b(input)?,
+            },
+            exprs.clone(),
+            schema_of(input).to_arrow().fields().len(),
+            schema_of(plan).to_arrow(),
+        )),
         Node::Filter { input, predicate } => Box::new(filter::FilterExec::new(b(input)?, predicate.clone())),
         Node::Explode { input, expr, outer, position } => {
             Box::new(explode::ExplodeExec::new(b(input)?, expr.clone(), *outer, *position, schema_of(plan).to_arrow()))
