@@ -129,8 +129,13 @@ pub fn build(plan: &Plan, mode: OutputMode) -> Result<Box<dyn Operator>> {
         )?),
         Node::Sort { input, keys } => Box::new(sort::SortExec::new(b(input)?, keys.clone())),
         Node::Limit { input, n } => Box::new(limit::LimitExec::new(b(input)?, *n, input.is_streaming() && mode != OutputMode::Complete)),
-        Node::Dedup { input, keys } => {
-            Box::new(dedup::DedupExec::new(b(input)?, keys.clone(), crate::plan::logical::event_time_column(input, &input.schema)))
+        Node::Dedup { input, keys, within_watermark } => {
+            let event_col = crate::plan::logical::event_time_column(input, &input.schema);
+            let dedup = dedup::DedupExec::new(b(input)?, keys.clone(), event_col);
+            Box::new(match (within_watermark, event_col, crate::plan::logical::watermark_delay_micros(input)) {
+                (true, Some(col), Some(delay)) => dedup.within_watermark(col, delay),
+                _ => dedup,
+            })
         }
         Node::Union { inputs } => Box::new(union::UnionExec::new(
             inputs.iter().map(|i| b(i)).collect::<Result<Vec<_>>>()?,

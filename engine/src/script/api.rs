@@ -1221,7 +1221,11 @@ fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, se
                 Some(Value::Str(s)) => Some(a.pos.iter().map(|x| x.to_str()).chain(std::iter::empty()).collect::<Vec<_>>()).filter(|_| !s.is_empty()),
                 Some(other) => return Err(EngineError::python("TypeError", format!("subset should be a list or tuple of column names, got {}", other.type_name()))),
             };
-            df.drop_duplicates(subset)?
+            if name == "dropDuplicatesWithinWatermark" {
+                df.drop_duplicates_within_watermark(subset)?
+            } else {
+                df.drop_duplicates(subset)?
+            }
         }
         "distinct" => df.drop_duplicates(None)?,
         "limit" => match a.req(0, "num")? {
