@@ -111,7 +111,8 @@ pub fn attribute(obj: Value, name: &str, sess: &mut Session) -> Result<Value> {
                 ))
             }
             "write" => return Err(EngineError::unsupported("DataFrame.write (batch writes)")),
-            "na" | "stat" | "rdd" => return Err(EngineError::unsupported(format!("DataFrame.{name}"))),
+            "na" => Value::NaFunctions(df.clone()),
+            "stat" | "rdd" => return Err(EngineError::unsupported(format!("DataFrame.{name}"))),
             _ if DATAFRAME_METHODS.contains(&name) => method(obj, name),
             _ => match df.schema.attrs.iter().find(|a| a.name == name) {
                 Some(a) => Value::Column(Expr::Attr { id: a.id, name: a.name.clone() }),
@@ -119,6 +120,7 @@ pub fn attribute(obj: Value, name: &str, sess: &mut Session) -> Result<Value> {
             },
         },
         Value::GroupedData(..) if m(&["count", "sum", "avg", "mean", "min", "max", "agg", "pivot", "applyInPandas"]) => method(obj, name),
+        Value::NaFunctions(_) if m(&["fill", "drop", "replace"]) => method(obj, name),
         Value::Column(e) => {
             if COLUMN_METHODS.contains(&name) {
                 method(obj, name)
@@ -159,7 +161,7 @@ const DATAFRAME_METHODS: &[&str] = &[
     "alias", "groupBy", "groupby", "agg", "orderBy", "sort", "dropDuplicates", "drop_duplicates", "distinct", "limit",
     "union", "unionAll", "unionByName", "join", "crossJoin", "withWatermark", "createOrReplaceTempView", "createTempView",
     "createOrReplaceGlobalTempView", "show", "collect", "count", "take", "head", "first", "toPandas", "printSchema",
-    "explain", "cache", "persist", "repartition", "coalesce", "dropDuplicatesWithinWatermark", "toDF", "foreach", "isEmpty",
+    "explain", "cache", "persist", "repartition", "coalesce", "dropDuplicatesWithinWatermark", "toDF", "foreach", "isEmpty", "fillna", "dropna", "replace",
 ];
 
 const COLUMN_METHODS: &[&str] = &[
@@ -778,6 +780,11 @@ fn call_method(script: &mut Script, obj: Value, name: &str, a: Args, sess: &mut 
         },
         Value::DataFrame(df) => dataframe_method(script, df, name, a, sess),
         Value::GroupedData(df, keys) => grouped_method(df, keys, name, a),
+        Value::NaFunctions(df) => Ok(Value::DataFrame(match name {
+            "fill" => super::na::fill(&df, &a)?,
+            "drop" => super::na::drop(&df, &a)?,
+            _ => super::na::replace(&df, &a)?,
+        })),
         Value::Column(c) => column_method(c, name, a),
         Value::StructType(fields) => match name {
             "add" => {
@@ -1143,6 +1150,9 @@ fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, se
     let cols = |a: &Args| -> Result<Vec<Expr>> { a.flat().iter().map(col_arg).collect() };
     Ok(Value::DataFrame(match name {
         "select" => df.select(cols(&a)?)?,
+        "fillna" => super::na::fill(&df, &a)?,
+        "dropna" => super::na::drop(&df, &a)?,
+        "replace" => super::na::replace(&df, &a)?,
         "selectExpr" => {
             let items: Vec<Expr> = a
                 .flat()

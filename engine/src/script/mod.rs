@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod functions;
+pub mod na;
 pub mod names;
 pub mod value;
 

@@ -63,6 +63,8 @@ pub enum Value {
     Writer(Box<WriterState>),
     DataFrame(DataFrame),
     GroupedData(DataFrame, Vec<Expr>),
+    /// `df.na`
+    NaFunctions(DataFrame),
     Column(Expr),
     Query(usize),
     Type(DataType),
@@ -96,6 +98,7 @@ impl Value {
             Value::Writer(_) => "DataStreamWriter",
             Value::DataFrame(_) => "DataFrame",
             Value::GroupedData(..) => "GroupedData",
+            Value::NaFunctions(_) => "DataFrameNaFunctions",
             Value::Column(_) => "Column",
             Value::Query(_) => "StreamingQuery",
             Value::Type(_) => "DataType",
