@@ -955,15 +955,42 @@ fn load(r: ReaderState, path: Option<String>, sess: &mut Session) -> Result<Data
         let port: u16 = port_text.trim().parse().map_err(|_| {
             EngineError::python("NumberFormatException", format!("For input string: \"{port_text}\""))
         })?;
-        if opt(&r, "includeTimestamp").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            return Err(EngineError::unsupported("the socket option includeTimestamp"));
+        let include_timestamp = opt(&r, "includeTimestamp").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let mut attrs = vec![Attribute::new("value", DataType::Utf8, true)];
+        if include_timestamp {
+            attrs.push(Attribute::new("timestamp", types::timestamp(), true));
         }
-        let schema = Schema::new(vec![Attribute::new("value", DataType::Utf8, true)]);
+        let schema = Schema::new(attrs);
         let id = sess.sources.len();
-        sess.sources.push(SourceDef { kind: SourceKind::Socket { host, port }, schema: schema.to_arrow() });
+        sess.sources.push(SourceDef { kind: SourceKind::Socket { host, port, include_timestamp }, schema: schema.to_arrow() });
         return Ok(DataFrame::new(Node::Source { id }, schema));
     }
-    if format == "rate" || format == "kafka" || format == "parquet" || format == "orc" || format == "delta" {
+    if format == "rate" {
+        if !r.streaming {
+            return Err(EngineError::unsupported("reading the rate source outside readStream"));
+        }
+        let number = |key: &str, default: i64| -> Result<i64> {
+            match opt(&r, key) {
+                None => Ok(default),
+                Some(t) => t.trim().parse::<i64>().map_err(|_| EngineError::python("NumberFormatException", format!("For input string: \"{t}\""))),
+            }
+        };
+        let rows_per_second = number("rowsPerSecond", 1)?;
+        if rows_per_second <= 0 {
+            return Err(EngineError::python(
+                "IllegalArgumentException",
+                format!("Invalid value '{rows_per_second}'. The option 'rowsPerSecond' must be positive"),
+            ));
+        }
+        if opt(&r, "rampUpTime").is_some_and(|t| !matches!(t.trim(), "0" | "0s")) {
+            return Err(EngineError::unsupported("the rate source option rampUpTime"));
+        }
+        let schema = Schema::new(vec![Attribute::new("timestamp", types::timestamp(), true), Attribute::new("value", DataType::Int64, true)]);
+        let id = sess.sources.len();
+        sess.sources.push(SourceDef { kind: SourceKind::Rate { rows_per_second }, schema: schema.to_arrow() });
+        return Ok(DataFrame::new(Node::Source { id }, schema));
+    }
+    if format == "kafka" || format == "parquet" || format == "orc" || format == "delta" {
         return Err(EngineError::unsupported(format!("the `{format}` source")));
     }
     let path = path.ok_or_else(|| EngineError::unsupported("a file source without a path"))?;
