@@ -16,7 +16,10 @@ const SECS: Duration = Duration::from_secs(60);
 
 fn gz(path: &std::path::Path) -> (u64, u64) {
     let raw = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let out = std::process::Command::new("gzip").arg("-9c").arg(path).output();
+    let out = std::process::Command::new("gzip")
+        .arg("-9c")
+        .arg(path)
+        .output();
     let gz = match out {
         Ok(o) if o.status.success() => o.stdout.len() as u64,
         _ => {
@@ -35,7 +38,11 @@ fn pct(v: &[f64], p: f64) -> f64 {
 }
 
 fn wall_ms() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
 }
 
 fn wordcount(port: u16) -> String {
@@ -58,7 +65,11 @@ async fn playground_benchmarks() {
     let dist = root().join("dist");
     let mut total = (0, 0);
     println!("\n| file | bytes | gzipped |\n|---|---:|---:|");
-    for f in ["index.html", "pkg/streamlab_web.js", "pkg/streamlab_web_bg.wasm"] {
+    for f in [
+        "index.html",
+        "pkg/streamlab_web.js",
+        "pkg/streamlab_web_bg.wasm",
+    ] {
         let (raw, g) = gz(&dist.join(f));
         total.0 += raw;
         total.1 += g;
@@ -74,7 +85,9 @@ async fn playground_benchmarks() {
         page.client.goto("about:blank").await.unwrap();
         page.client.goto(&page.base).await.unwrap();
         page.wait_ready().await;
-        let t = page.wait_js("return window.__streamlabReady || null", SECS, "ready").await;
+        let t = page
+            .wait_js("return window.__streamlabReady || null", SECS, "ready")
+            .await;
         let t = t.as_f64().unwrap();
         if i == 0 {
             println!("\ntime to usable, first load: {t:.0} ms");
@@ -82,7 +95,11 @@ async fn playground_benchmarks() {
             usable.push(t);
         }
     }
-    println!("time to usable, reloads (cached): median {:.0} ms, max {:.0} ms", pct(&usable, 50.0), pct(&usable, 100.0));
+    println!(
+        "time to usable, reloads (cached): median {:.0} ms, max {:.0} ms",
+        pct(&usable, 50.0),
+        pct(&usable, 100.0)
+    );
 
     // nc -lk -> relay -> page: a line written until its row is in #console.
     let nc = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -90,7 +107,11 @@ async fn playground_benchmarks() {
     page.paste("#script", &wordcount(port)).await;
     page.click("#run").await;
     let accept = tokio::task::spawn_blocking(move || nc.accept().map(|(s, _)| s));
-    let mut conn = tokio::time::timeout(SECS, accept).await.unwrap().unwrap().unwrap();
+    let mut conn = tokio::time::timeout(SECS, accept)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     conn.set_nodelay(true).unwrap();
     page.wait_js(&format!("const s = document.getElementById('source-{port}'); return s && s.dataset.state === 'connected'"), SECS, "connected").await;
     page.js(
@@ -107,7 +128,13 @@ async fn playground_benchmarks() {
     for i in 0..100 {
         let sent = wall_ms();
         conn.write_all(format!("lat{i}\n").as_bytes()).unwrap();
-        let seen = page.wait_js(&format!("return window.__seen['{i}'] || null"), SECS, "a latency line").await;
+        let seen = page
+            .wait_js(
+                &format!("return window.__seen['{i}'] || null"),
+                SECS,
+                "a latency line",
+            )
+            .await;
         lat.push(seen.as_f64().unwrap() - sent);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -127,7 +154,10 @@ async fn playground_benchmarks() {
          return true",
     )
     .await;
-    let n: usize = std::env::var("BENCH_FLOOD").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let n: usize = std::env::var("BENCH_FLOOD")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
     let t0 = Instant::now();
     let writer = tokio::task::spawn_blocking(move || {
         let mut buf = Vec::new();
@@ -142,21 +172,39 @@ async fn playground_benchmarks() {
     // Done when the page has processed (and acknowledged) the flood's last line.
     let last_seq = 100 + n as u64 + 1;
     loop {
-        let acked = page.js("return Number(document.getElementById('relay-state').dataset.acked || 0)").await;
+        let acked = page
+            .js("return Number(document.getElementById('relay-state').dataset.acked || 0)")
+            .await;
         if acked.as_u64().unwrap_or(0) >= last_seq {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(600), "the flood took over 10 minutes");
+        assert!(
+            t0.elapsed() < Duration::from_secs(600),
+            "the flood took over 10 minutes"
+        );
         if std::env::var("BENCH_VERBOSE").is_ok() {
             let p = page.js("const p = document.getElementById('progress'); return p && p.textContent + ' acked ' + document.getElementById('relay-state').dataset.acked").await;
-            eprintln!("{:.1}s: {p} relay: {:?}", t0.elapsed().as_secs_f64(), page.relay.stats());
+            eprintln!(
+                "{:.1}s: {p} relay: {:?}",
+                t0.elapsed().as_secs_f64(),
+                page.relay.stats()
+            );
         }
         tokio::time::sleep(Duration::from_millis(1000)).await;
     }
     let secs = t0.elapsed().as_secs_f64();
-    let gaps = page.js("clearInterval(window.__probe); return window.__gaps").await;
-    let gaps: Vec<f64> = gaps.as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect();
-    let batches = page.js("return document.querySelector('#progress span').textContent").await;
+    let gaps = page
+        .js("clearInterval(window.__probe); return window.__gaps")
+        .await;
+    let gaps: Vec<f64> = gaps
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+    let batches = page
+        .js("return document.querySelector('#progress span').textContent")
+        .await;
     println!(
         "\nflood: {n} lines in {secs:.1} s ({:.0} lines/s) through nc -> relay -> page, {}; main thread: 10 ms timer gap p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
         n as f64 / secs,
