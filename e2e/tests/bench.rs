@@ -55,6 +55,82 @@ counts.writeStream.outputMode(\"update\").format(\"console\").start().awaitTermi
     )
 }
 
+/// What a load of the page transfers, and how long until it is usable:
+/// on loopback and over an emulated 20 Mbit/s link with 40 ms latency,
+/// cold (browser cache cleared) and reloaded (cached copy revalidated).
+async fn page_load(page: &Page) {
+    let loads = 4;
+    println!("\n| link | load | time to usable (median of {loads}) | bytes transferred | wasm transferred |\n|---|---|---:|---:|---:|");
+    for (link, conditions) in [
+        ("loopback", None),
+        ("20 Mbit/s, 40 ms", Some((40, 20_000_000 / 8))),
+    ] {
+        let (latency, rate) = conditions.unwrap_or((0, 0));
+        if conditions.is_some() {
+            page.driver_command(
+                "/chromium/network_conditions",
+                &serde_json::json!({"network_conditions": {"offline": false, "latency": latency,
+                    "download_throughput": rate, "upload_throughput": rate}}),
+            )
+            .await;
+        }
+        for cold in [true, false] {
+            let mut times = Vec::new();
+            let mut bytes = (0.0, 0.0);
+            for _ in 0..loads {
+                page.client.goto("about:blank").await.unwrap();
+                if cold {
+                    page.driver_command(
+                        "/goog/cdp/execute",
+                        &serde_json::json!({"cmd": "Network.clearBrowserCache", "params": {}}),
+                    )
+                    .await;
+                }
+                page.client.goto(&page.base).await.unwrap();
+                page.wait_ready().await;
+                let t = page
+                    .wait_js("return window.__streamlabReady || null", SECS, "ready")
+                    .await;
+                times.push(t.as_f64().unwrap());
+                let b = page
+                    .js("const r = performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'));
+                         const w = r.filter(e => e.name.endsWith('.wasm'));
+                         return [r.reduce((s, e) => s + e.transferSize, 0), w.reduce((s, e) => s + e.transferSize, 0)]")
+                    .await;
+                bytes = (b[0].as_f64().unwrap_or(0.0), b[1].as_f64().unwrap_or(0.0));
+            }
+            println!(
+                "| {link} | {} | {:.0} ms | {:.0} | {:.0} |",
+                if cold {
+                    "first (cache cleared)"
+                } else {
+                    "reload (cached)"
+                },
+                pct(&times, 50.0),
+                bytes.0,
+                bytes.1
+            );
+        }
+    }
+    page.driver_command(
+        "/chromium/network_conditions",
+        &serde_json::json!({"network_conditions": {"offline": false, "latency": 0, "download_throughput": -1, "upload_throughput": -1}}),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+async fn load_only() {
+    if skip() {
+        return;
+    }
+    let _one = BROWSER_LOCK.lock().await;
+    let page = open(vec![]).await;
+    page_load(&page).await;
+    page.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn playground_benchmarks() {
@@ -100,6 +176,8 @@ async fn playground_benchmarks() {
         pct(&usable, 50.0),
         pct(&usable, 100.0)
     );
+
+    page_load(&page).await;
 
     // nc -lk -> relay -> page: a line written until its row is in #console.
     let nc = TcpListener::bind("127.0.0.1:0").unwrap();

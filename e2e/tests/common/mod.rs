@@ -62,6 +62,8 @@ pub struct Page {
     pub client: Client,
     pub base: String,
     pub relay: streamlab_relay::Relay,
+    /// chromedriver's port (for its vendor commands).
+    pub driver_port: u16,
     driver: Child,
     _profile: TempDir,
 }
@@ -180,12 +182,69 @@ pub async fn open(listen: Vec<u16>) -> Page {
         client,
         base,
         relay,
+        driver_port: port,
         driver,
         _profile: TempDir(profile),
     }
 }
 
 impl Page {
+    /// A chromedriver command outside WebDriver proper (`path` after
+    /// `/session/{id}`), e.g. `/chromium/network_conditions` or
+    /// `/goog/cdp/execute`; returns the reply's body.
+    pub async fn driver_command(&self, path: &str, body: &Value) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let sid = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a session");
+        let body = body.to_string();
+        let req = format!(
+            "POST /session/{sid}{path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len(),
+            port = self.driver_port
+        );
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.driver_port))
+            .await
+            .expect("chromedriver");
+        s.write_all(req.as_bytes()).await.expect("a command");
+        // chromedriver keeps the connection open: read up to Content-Length.
+        let mut out = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = tokio::time::timeout(Duration::from_secs(60), s.read(&mut chunk))
+                .await
+                .expect("chromedriver answers")
+                .unwrap_or(0);
+            out.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&out);
+            let done = text.find("\r\n\r\n").is_some_and(|end| {
+                let len = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                out.len() >= end + 4 + len
+            });
+            if n == 0 || done {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&out).into_owned();
+        assert!(
+            text.starts_with("HTTP/1.1 200"),
+            "chromedriver {path}: {text}"
+        );
+        text
+    }
+
     pub fn relay_addr(&self) -> SocketAddr {
         self.relay.addr
     }
