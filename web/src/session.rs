@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
+use streamlab_engine::display::progress_timestamp;
 use streamlab_engine::engine::Engine;
 use streamlab_engine::lab::{Lab, Step};
 use streamlab_engine::session::{Event, Staged};
@@ -362,7 +363,7 @@ impl Run {
                         console: Rc::from(b.console.as_str()),
                         input_rows: p.num_input_rows,
                         output_rows: p.num_output_rows,
-                        watermark: p.watermark_micros.map(format_micros),
+                        watermark: p.watermark_micros.map(progress_timestamp),
                         state_rows: p.state_rows,
                         duration_ms: elapsed_ms / batches as f64,
                     });
@@ -434,35 +435,6 @@ fn staged(steps: &[Step]) -> Staged {
     st
 }
 
-/// A watermark as Spark shows it in progress (`2024-01-01T00:00:10.000Z`).
-pub fn format_micros(us: i64) -> String {
-    let ms = us.div_euclid(1000);
-    let secs = ms.div_euclid(1000);
-    let milli = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{milli:03}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// The ports a script names in `.option("port", N)`, before it runs.
 pub fn ports_in_script(src: &str) -> Vec<u16> {
     let mut out = Vec::new();
@@ -493,15 +465,6 @@ mod tests {
     fn ports() {
         assert_eq!(ports_in_script(".option(\"host\",\"localhost\")  \\\n .option(\"port\",12345)\n.option('port', '9999')"), vec![12345, 9999]);
         assert!(ports_in_script("report = 1").is_empty());
-    }
-
-    #[test]
-    fn watermark_text() {
-        assert_eq!(format_micros(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            format_micros(1_704_067_210_123_000),
-            "2024-01-01T00:00:10.123Z"
-        );
     }
 
     /// The page's replay prints what `lab::run` prints, for every built-in lab.
