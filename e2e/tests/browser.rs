@@ -45,9 +45,15 @@ async fn every_lab_plays_through_its_v1_link() {
     let mut reasons: Vec<String> = Vec::new();
     let labs = all_labs();
     let t0 = Instant::now();
-    for (path, lab) in &labs {
+    let memory = || page.js("return window.__streamlabMemory ? window.__streamlabMemory() : 0");
+    let mem0 = memory().await.as_f64().unwrap_or(0.0);
+    for (i, (path, lab)) in labs.iter().enumerate() {
         let name = lab["name"].as_str().unwrap_or("?").to_string();
         let got = page.play_hash(&format!("#v1={}&play", v1(lab))).await;
+        if std::env::var("STREAMLAB_E2E_MEMORY").is_ok_and(|v| v == "1") {
+            let m = memory().await.as_f64().unwrap_or(0.0);
+            eprintln!("{i:4} {name}: wasm memory {:.1} MiB", m / 1048576.0);
+        }
         // The page prints what the engine prints natively for the lab (`streamlab lab`).
         let native = streamlab_engine::lab::run(
             &streamlab_engine::lab::Lab::parse(&lab.to_string()).expect("a lab"),
@@ -105,12 +111,41 @@ async fn every_lab_plays_through_its_v1_link() {
         if name == "seed/output-mode-complete-error" {
             page.screenshot("lab-error").await;
         }
+        if name == "coverage/scripts/print-before-start" {
+            // What the script printed shows in the Batches view too, before batch 0.
+            let order = page
+                .js("return Array.from(document.querySelectorAll('#batches .printed, #batches .batch'))
+                            .map(e => e.classList.contains('printed') ? 'print:' + e.textContent : 'batch:' + e.dataset.batchId)")
+                .await;
+            let order: Vec<&str> = order
+                .as_array()
+                .expect("a list")
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect();
+            assert!(
+                order.len() == 4
+                    && order[0] == "print:is streaming: True"
+                    && order[1] == "print:columns: ['value']"
+                    && order[2]
+                        .starts_with("print:root\n |-- value: string (nullable = true)\n |-- n: ")
+                    && order[3] == "batch:0",
+                "the Batches view of {name}: {order:?}"
+            );
+            page.screenshot("lab-prints").await;
+        }
     }
     eprintln!(
         "labs in the browser: {passed} of {} match Spark's transcript ({} known failures; {unrecorded} more played, not recorded from Spark yet) in {:.1}s",
         labs.len() - unrecorded,
         failed.len(),
         t0.elapsed().as_secs_f64()
+    );
+    let mem1 = memory().await.as_f64().unwrap_or(0.0);
+    eprintln!(
+        "the page's WebAssembly memory: {:.1} MiB before the labs, {:.1} MiB after",
+        mem0 / 1048576.0,
+        mem1 / 1048576.0
     );
     let stale: Vec<&String> = browser_only
         .iter()

@@ -328,12 +328,35 @@ impl Page {
             vec![json!(hash)],
         )
         .await;
-        self.wait_js(
-            &format!("if (document.getElementById('crash')) return 'crash'; const a = document.querySelector('.app'); return a && Number(a.dataset.run) > {before} && a.dataset.play === 'done'"),
-            Duration::from_secs(120),
-            "the lab to play",
-        )
-        .await;
+        let done = format!("if (document.getElementById('crash')) return 'crash'; const a = document.querySelector('.app'); return a && Number(a.dataset.run) > {before} && a.dataset.play === 'done'");
+        let t0 = Instant::now();
+        loop {
+            let v = self.client.execute(&done, vec![]).await;
+            if v.as_ref()
+                .is_ok_and(|v| !(v.is_null() || *v == Value::Bool(false)))
+            {
+                break;
+            }
+            if t0.elapsed() > Duration::from_secs(120) {
+                self.screenshot("timeout-the-lab-to-play").await;
+                // What the page shows, so that a hang says where it is.
+                let state = self
+                    .client
+                    .execute(
+                        "const a = document.querySelector('.app');
+                         return {run: a && a.dataset.run, play: a && a.dataset.play, phase: a && a.dataset.phase,
+                                 hash_set: location.hash === arguments[0],
+                                 lab: (document.querySelector('.lab-name') || {}).textContent || null}",
+                        vec![json!(hash)],
+                    )
+                    .await;
+                panic!(
+                    "timed out after 120s waiting for the lab to play ({}…): the page shows {state:?}, the test waited for run > {before} and play done; last poll: {v:?}",
+                    &hash[..hash.len().min(60)]
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
         if let Some(c) = self
             .js("const c = document.getElementById('crash'); return c ? c.textContent : null")
             .await
