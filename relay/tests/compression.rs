@@ -67,8 +67,9 @@ fn gunzip(data: &[u8]) -> Vec<u8> {
     out
 }
 
-fn site() -> (PathBuf, Vec<u8>, String) {
-    let dir = std::env::temp_dir().join(format!("relay-gzip-site-{}", std::process::id()));
+/// A built page in a directory of its own (`tag`: tests run in parallel).
+fn site(tag: &str) -> (PathBuf, Vec<u8>, String) {
+    let dir = std::env::temp_dir().join(format!("relay-gzip-site-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("pkg")).unwrap();
     // Something like a WebAssembly module: compressible, not text.
@@ -86,7 +87,7 @@ fn site() -> (PathBuf, Vec<u8>, String) {
 
 #[tokio::test]
 async fn gzip_when_accepted_plain_otherwise() {
-    let (dir, wasm, js) = site();
+    let (dir, wasm, js) = site("gzip");
     let r = relay(Config {
         static_dir: dir.clone(),
         ..Config::default()
@@ -158,14 +159,7 @@ async fn gzip_when_accepted_plain_otherwise() {
 
 #[tokio::test]
 async fn etags_revalidate_and_follow_rebuilds() {
-    let (dir, wasm, _) = site();
-    let dir = dir.with_file_name(format!(
-        "{}-etag",
-        dir.file_name().unwrap().to_string_lossy()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("pkg")).unwrap();
-    std::fs::write(dir.join("pkg/app_bg.wasm"), &wasm).unwrap();
+    let (dir, wasm, _) = site("etag");
     let r = relay(Config {
         static_dir: dir.clone(),
         ..Config::default()
