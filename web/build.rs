@@ -6,7 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -27,17 +29,24 @@ fn main() {
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let text = fs::read_to_string(f).unwrap_or_else(|e| panic!("reading {}: {e}", f.display()));
-        let mut v: serde_json::Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", f.display()));
+        let mut v: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", f.display()));
         if let Some(o) = v.as_object_mut() {
             o.remove("expect");
-            if o.get("name").and_then(|n| n.as_str()).is_none_or(|n| n.is_empty()) {
+            if o.get("name")
+                .and_then(|n| n.as_str())
+                .is_none_or(|n| n.is_empty())
+            {
                 let rel = f.strip_prefix(&root).unwrap_or(f).with_extension("");
-                o.insert("name".into(), rel.to_string_lossy().replace('\\', "/").into());
+                o.insert(
+                    "name".into(),
+                    rel.to_string_lossy().replace('\\', "/").into(),
+                );
             }
         }
         labs.push(v);
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("labs.json");
-    fs::write(&out, serde_json::to_string(&labs).expect("labs to JSON")).expect("writing labs.json");
+    fs::write(&out, serde_json::to_string(&labs).expect("labs to JSON"))
+        .expect("writing labs.json");
 }

@@ -836,6 +836,28 @@ fn write_timestamp(out: &mut String, value: i64, per_sec: i64, zone: Option<&Ses
     write_fraction(out, nanos);
 }
 
+/// An instant as Spark's query progress shows it (the `watermark` of
+/// `eventTime`): UTC, milliseconds, `2024-01-01T00:00:10.000Z`.
+pub fn progress_timestamp(micros: i64) -> String {
+    let mut out = String::with_capacity(24);
+    let ms = micros.div_euclid(1000);
+    let secs = ms.div_euclid(1000);
+    let milli = ms.rem_euclid(1000) as u32;
+    write_date(&mut out, secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400) as u32;
+    out.push('T');
+    push_2(&mut out, sod / 3600);
+    out.push(':');
+    push_2(&mut out, sod / 60 % 60);
+    out.push(':');
+    push_2(&mut out, sod % 60);
+    out.push('.');
+    push_2(&mut out, milli / 10);
+    out.push((b'0' + (milli % 10) as u8) as char);
+    out.push('Z');
+    out
+}
+
 fn write_time_of_day(out: &mut String, value: i64, per_sec: i64) {
     let per_sec = per_sec.max(1);
     let secs = value.div_euclid(per_sec).rem_euclid(86_400) as u32;
@@ -1725,6 +1747,14 @@ mod tests {
             .with_precision_and_scale(3, 1)
             .unwrap();
         assert_eq!(cast(&a, 0).as_deref(), Some("1.5"));
+    }
+
+    #[test]
+    fn progress_timestamps() {
+        assert_eq!(progress_timestamp(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(progress_timestamp(1_704_067_210_123_000), "2024-01-01T00:00:10.123Z");
+        assert_eq!(progress_timestamp(5_000), "1970-01-01T00:00:00.005Z");
+        assert_eq!(progress_timestamp(-1_000), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
+use crate::files::{self, content_type, Entry, Files};
 use crate::hub::Hub;
 use crate::session;
 
@@ -32,6 +33,8 @@ pub struct Site {
     pub token: Option<String>,
     /// `http://127.0.0.1:PORT`, for messages.
     pub own_origin: String,
+    /// The page's files, kept in memory with their gzip encoding.
+    pub files: Arc<Files>,
 }
 
 struct Head {
@@ -223,7 +226,7 @@ async fn serve_file(stream: &mut TcpStream, head: &Head, site: &Site) {
         Some(p) => tokio::fs::File::open(&p).await.ok().map(|f| (f, p)),
         None => None,
     };
-    let Some((mut file, path)) = file else {
+    let Some((file, path)) = file else {
         if rel.as_os_str().is_empty() || rel == Path::new("index.html") {
             return respond(
                 stream,
@@ -243,16 +246,72 @@ async fn serve_file(stream: &mut TcpStream, head: &Head, site: &Site) {
         )
         .await;
     };
+    drop(file);
+    match site.files.get(&path).await {
+        Some(entry) => send_entry(stream, head, &entry).await,
+        // Too large to keep in memory: streamed as it is.
+        None => send_streamed(stream, &path, send_body).await,
+    }
+    let _ = stream.shutdown().await;
+}
+
+/// A cached file: gzip when the client takes it, 304 when its copy is current.
+async fn send_entry(stream: &mut TcpStream, head: &Head, entry: &Entry) {
+    let gzip = entry.gzip.as_ref().filter(|_| {
+        head.header("accept-encoding")
+            .is_some_and(files::accepts_gzip)
+    });
+    let etag = if gzip.is_some() {
+        entry.gzip_etag()
+    } else {
+        entry.etag.clone()
+    };
+    let mut extra = format!("ETag: {etag}\r\nCache-Control: no-cache\r\n");
+    if entry.gzip.is_some() {
+        extra.push_str("Vary: Accept-Encoding\r\n");
+    }
+    if head
+        .header("if-none-match")
+        .is_some_and(|v| files::none_match(v, &etag))
+    {
+        let reply = format!("HTTP/1.1 304 Not Modified\r\n{extra}Connection: close\r\n\r\n");
+        let _ = stream.write_all(reply.as_bytes()).await;
+        return;
+    }
+    if gzip.is_some() {
+        extra.push_str("Content-Encoding: gzip\r\n");
+    }
+    let body: &[u8] = gzip.map(Vec::as_slice).unwrap_or(&entry.plain);
+    let reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\n{extra}\
+         X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        entry.content_type,
+        body.len()
+    );
+    if stream.write_all(reply.as_bytes()).await.is_ok() && head.method != "HEAD" {
+        let _ = stream.write_all(body).await;
+    }
+}
+
+async fn send_streamed(stream: &mut TcpStream, path: &Path, send_body: bool) {
+    let Ok(mut file) = tokio::fs::File::open(path).await else {
+        let _ = respond_head(stream, "404 Not Found").await;
+        return;
+    };
     let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
     let head_bytes = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {len}\r\nCache-Control: no-cache\r\n\
          X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-        content_type(&path)
+        content_type(path)
     );
     if stream.write_all(head_bytes.as_bytes()).await.is_ok() && send_body {
         let _ = tokio::io::copy(&mut file, stream).await;
     }
-    let _ = stream.shutdown().await;
+}
+
+async fn respond_head(stream: &mut TcpStream, status: &str) -> std::io::Result<()> {
+    let head = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await
 }
 
 /// URL path -> relative file path, or None for anything that could climb
@@ -271,21 +330,6 @@ fn safe_relative_path(url_path: &str) -> Option<PathBuf> {
         }
     }
     Some(out)
-}
-
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "wasm" => "application/wasm",
-        "css" => "text/css; charset=utf-8",
-        "json" | "map" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "ico" => "image/x-icon",
-        "txt" | "py" | "md" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
 }
 
 fn not_built_page(site: &Site) -> String {

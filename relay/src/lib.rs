@@ -8,12 +8,14 @@
 //! ```
 //!
 //! Modules, one concept each: [`config`] (what to do), [`http`] (the
-//! page's files and the `/ws` upgrade), [`protocol`] (JSON frames),
+//! page's files and the `/ws` upgrade), [`files`] (those files, cached and
+//! gzipped), [`protocol`] (JSON frames),
 //! [`hub`] (line logs, fan-out, back-pressure), [`lines`] (bytes to lines),
 //! [`tcp_listen`] and [`tcp_connect`] (the two ways lines come in),
 //! [`session`] (one page).
 
 pub mod config;
+pub mod files;
 pub mod http;
 pub mod hub;
 pub mod lines;
@@ -108,12 +110,18 @@ pub async fn serve(config: Config) -> io::Result<Relay> {
         tasks.push(tokio::spawn(tcp_listen::run(l, source)));
     }
 
+    let files = Arc::new(files::Files::default());
+    {
+        let (files, dir) = (files.clone(), config.static_dir.clone());
+        tokio::task::spawn_blocking(move || files.warm(&dir));
+    }
     let site = Arc::new(http::Site {
         hub: hub.clone(),
         static_dir: config.static_dir.clone(),
         origins,
         token: config.token.clone(),
         own_origin: format!("http://127.0.0.1:{}", addr.port()),
+        files,
     });
     tasks.push(tokio::spawn(async move {
         loop {

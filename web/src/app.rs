@@ -27,19 +27,32 @@ fn now_ms() -> f64 {
 }
 
 fn perf_now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(now_ms)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(now_ms)
 }
 
 fn location_hash() -> String {
-    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
 }
 
 fn set_hash_quietly(hash: &str) {
     if let Some(w) = web_sys::window() {
         if let Ok(h) = w.history() {
             let loc = w.location();
-            let base = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
-            let url = if hash.is_empty() { base } else { format!("{base}{hash}") };
+            let base = format!(
+                "{}{}",
+                loc.pathname().unwrap_or_default(),
+                loc.search().unwrap_or_default()
+            );
+            let url = if hash.is_empty() {
+                base
+            } else {
+                format!("{base}{hash}")
+            };
             let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }
@@ -62,7 +75,9 @@ enum RelayConn {
     /// Not served over http(s): typed inputs only.
     Off,
     Probing,
-    Up { listen: Vec<u16> },
+    Up {
+        listen: Vec<u16>,
+    },
     /// It was there and went away; reconnecting.
     Down,
 }
@@ -366,7 +381,9 @@ impl App {
         if !self.running() || self.playing() {
             return;
         }
-        let Some(at) = self.run.as_ref().and_then(|r| r.engine.next_wakeup_ms()) else { return };
+        let Some(at) = self.run.as_ref().and_then(|r| r.engine.next_wakeup_ms()) else {
+            return;
+        };
         let delay = (at as f64 - now_ms()).clamp(0.0, 86_400_000.0) as u32;
         let link = ctx.link().clone();
         self.wake_timer = Some(Timeout::new(delay, move || link.send_message(Msg::Pump)));
@@ -393,7 +410,10 @@ impl App {
         } else {
             let mut m = BTreeMap::new();
             m.insert(port.to_string(), lines);
-            self.pending.push(Step { lines: m, ..Default::default() });
+            self.pending.push(Step {
+                lines: m,
+                ..Default::default()
+            });
         }
     }
 
@@ -432,7 +452,10 @@ impl App {
             Some(r) if !r.recorded.is_empty() => r.recorded.clone(),
             _ if !self.pending.is_empty() => {
                 let mut s = self.pending.clone();
-                s.push(Step { start: true, ..Default::default() });
+                s.push(Step {
+                    start: true,
+                    ..Default::default()
+                });
                 s
             }
             _ => self.samples.clone(),
@@ -441,7 +464,12 @@ impl App {
         let base = web_sys::window()
             .and_then(|w| {
                 let l = w.location();
-                Some(format!("{}{}{}", l.origin().ok()?, l.pathname().ok()?, l.search().ok()?))
+                Some(format!(
+                    "{}{}{}",
+                    l.origin().ok()?,
+                    l.pathname().ok()?,
+                    l.search().ok()?
+                ))
             })
             .unwrap_or_default();
         format!("{base}#v1={data}")
@@ -519,7 +547,11 @@ impl App {
                     }
                 }
                 if s.running {
-                    let n: usize = s.steps.iter().map(|st| st.lines.values().map(|v| v.len()).sum::<usize>()).sum();
+                    let n: usize = s
+                        .steps
+                        .iter()
+                        .map(|st| st.lines.values().map(|v| v.len()).sum::<usize>())
+                        .sum();
                     self.start_play(ctx, s.steps);
                     if n > 0 {
                         self.banner = Some((Level::Info, format!("Restored your session: replayed the {n} line(s) sent before the reload.")));
@@ -581,17 +613,25 @@ impl Component for App {
             _hash_listener: None,
         };
         let link = ctx.link().clone();
-        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| link.send_message(Msg::HashChanged));
+        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {
+            link.send_message(Msg::HashChanged)
+        });
         if let Some(w) = web_sys::window() {
-            let _ = w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+            let _ =
+                w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
         }
         app._hash_listener = Some(listener);
         let link = ctx.link().clone();
-        app._save_timer = Some(gloo_timers::callback::Interval::new(1000, move || link.send_message(Msg::SaveNow)));
+        app._save_timer = Some(gloo_timers::callback::Interval::new(1000, move || {
+            link.send_message(Msg::SaveNow)
+        }));
         let link = ctx.link().clone();
-        let pagehide = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| link.send_message(Msg::SaveNow));
+        let pagehide = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {
+            link.send_message(Msg::SaveNow)
+        });
         if let Some(w) = web_sys::window() {
-            let _ = w.add_event_listener_with_callback("pagehide", pagehide.as_ref().unchecked_ref());
+            let _ =
+                w.add_event_listener_with_callback("pagehide", pagehide.as_ref().unchecked_ref());
         }
         app._pagehide = Some(pagehide);
         app.connect_relay(ctx);
@@ -610,7 +650,12 @@ impl Component for App {
                 if e.key() == "Enter" && (e.ctrl_key() || e.meta_key()) {
                     e.prevent_default();
                     self.start_live(ctx);
-                } else if e.key() == "Tab" && !e.shift_key() && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
+                } else if e.key() == "Tab"
+                    && !e.shift_key()
+                    && !e.ctrl_key()
+                    && !e.alt_key()
+                    && !e.meta_key()
+                {
                     // Indent instead of leaving the editor.
                     if let Some(t) = e.target_dyn_into::<HtmlTextAreaElement>() {
                         e.prevent_default();
@@ -644,7 +689,9 @@ impl Component for App {
                 self.sample_pos = self.samples.len();
             }
             Msg::NextSample => {
-                let Some(step) = self.samples.get(self.sample_pos).cloned() else { return false };
+                let Some(step) = self.samples.get(self.sample_pos).cloned() else {
+                    return false;
+                };
                 self.sample_pos += 1;
                 let start_later = self.samples[self.sample_pos..].iter().any(|s| s.start);
                 if step.start {
@@ -668,7 +715,9 @@ impl Component for App {
             }
             Msg::Pump => {
                 self.pump_timer = None;
-                let Some(run) = &mut self.run else { return false };
+                let Some(run) = &mut self.run else {
+                    return false;
+                };
                 let (ran, acks) = run.pump(now_ms() as i64, &perf_now);
                 if let Some(c) = &self.relay {
                     for (id, seq) in acks {
@@ -710,7 +759,10 @@ impl Component for App {
                 if text.contains('\n') {
                     self.detach_hash();
                     // Pasted lines: the complete ones arrive together.
-                    let mut parts: Vec<String> = text.split('\n').map(|l| l.trim_end_matches('\r').to_string()).collect();
+                    let mut parts: Vec<String> = text
+                        .split('\n')
+                        .map(|l| l.trim_end_matches('\r').to_string())
+                        .collect();
                     let rest = parts.pop().unwrap_or_default();
                     self.drafts.insert(port, rest);
                     self.send_lines(ctx, port, parts, Origin::Typed);
@@ -732,7 +784,11 @@ impl Component for App {
                 if let Some(c) = &self.relay {
                     if self.subscribed.contains(&port) {
                         c.retry(port);
-                    } else if let Some((host, _)) = self.run.as_ref().and_then(|r| r.sources().into_iter().find(|s| s.1 == port)) {
+                    } else if let Some((host, _)) = self
+                        .run
+                        .as_ref()
+                        .and_then(|r| r.sources().into_iter().find(|s| s.1 == port))
+                    {
                         c.subscribe(&host, port);
                         self.subscribed.push(port);
                     }
@@ -786,9 +842,16 @@ impl Component for App {
             Msg::NewFileText(t) => self.new_file_text = t,
             Msg::AddFile => {
                 self.detach_hash();
-                let path = self.new_file_path.trim().trim_start_matches("./").to_string();
+                let path = self
+                    .new_file_path
+                    .trim()
+                    .trim_start_matches("./")
+                    .to_string();
                 if path.is_empty() {
-                    self.banner = Some((Level::Warn, "Name the file first (for example data/input1.json).".into()));
+                    self.banner = Some((
+                        Level::Warn,
+                        "Name the file first (for example data/input1.json).".into(),
+                    ));
                     return true;
                 }
                 let text = std::mem::take(&mut self.new_file_text);
@@ -812,7 +875,7 @@ impl Component for App {
         self.last_render = perf_now();
         self.render_timer = None;
         // Keep the latest batch in view unless the user scrolled up.
-        let count = self.run.as_ref().map(|r| r.batch_count).unwrap_or(0);
+        let count = self.run.as_ref().map(|r| r.shown).unwrap_or(0);
         if count != self.last_batch_seen {
             self.last_batch_seen = count;
             if self.stick.get() {
@@ -870,9 +933,17 @@ impl Component for App {
 impl App {
     /// Whether the script reads files (a file source or a static table).
     fn script_reads_files(&self) -> bool {
-        [".csv(", ".json(", ".text(", ".parquet(", "format(\"csv\")", "format(\"json\")", "format(\"text\")"]
-            .iter()
-            .any(|p| self.script.contains(p))
+        [
+            ".csv(",
+            ".json(",
+            ".text(",
+            ".parquet(",
+            "format(\"csv\")",
+            "format(\"json\")",
+            "format(\"text\")",
+        ]
+        .iter()
+        .any(|p| self.script.contains(p))
     }
 
     /// Whether to render now; otherwise a render is scheduled shortly.
@@ -884,7 +955,9 @@ impl App {
         }
         if self.render_timer.is_none() {
             let link = ctx.link().clone();
-            self.render_timer = Some(Timeout::new((GAP_MS - since).ceil() as u32, move || link.send_message(Msg::Render)));
+            self.render_timer = Some(Timeout::new((GAP_MS - since).ceil() as u32, move || {
+                link.send_message(Msg::Render)
+            }));
         }
         false
     }
@@ -895,7 +968,10 @@ impl App {
                 r.queue.push_back(Input::File(path.clone(), text.clone()));
             }
             self.schedule_pump(ctx);
-            self.banner = Some((Level::Info, format!("{path} appeared in the working directory.")));
+            self.banner = Some((
+                Level::Info,
+                format!("{path} appeared in the working directory."),
+            ));
         } else {
             self.files.insert(path, text);
         }
@@ -909,12 +985,18 @@ impl App {
                 self.subscribe_sources();
                 true
             }
-            RelayEvent::Lines { id, port, first_seq, lines } => {
+            RelayEvent::Lines {
+                id,
+                port,
+                first_seq,
+                lines,
+            } => {
                 let last = first_seq + lines.len().max(1) as u64 - 1;
                 if self.running() && !self.playing() && self.subscribed.contains(&port) {
                     self.echo(port, &lines, Origin::Relay);
                     if let Some(r) = &mut self.run {
-                        r.queue.push_back(Input::Lines(port, lines, Some((id, last))));
+                        r.queue
+                            .push_back(Input::Lines(port, lines, Some((id, last))));
                     }
                     self.schedule_pump(ctx);
                     false
@@ -925,7 +1007,12 @@ impl App {
                     false
                 }
             }
-            RelayEvent::Status { port, state, message, .. } => {
+            RelayEvent::Status {
+                port,
+                state,
+                message,
+                ..
+            } => {
                 if self.subscribed.contains(&port) {
                     self.sources.insert(port, SourceState { state, message });
                     true
@@ -933,10 +1020,21 @@ impl App {
                     false
                 }
             }
-            RelayEvent::Error { port, message, code, .. } => {
+            RelayEvent::Error {
+                port,
+                message,
+                code,
+                ..
+            } => {
                 match port {
                     Some(p) if self.subscribed.contains(&p) => {
-                        self.sources.insert(p, SourceState { state: code, message });
+                        self.sources.insert(
+                            p,
+                            SourceState {
+                                state: code,
+                                message,
+                            },
+                        );
                     }
                     _ => self.banner = Some((Level::Warn, format!("Relay: {message}"))),
                 }
@@ -946,10 +1044,12 @@ impl App {
                 self.relay = None;
                 self.subscribed.clear();
                 self.sources.clear();
-                        if was_open || matches!(self.relay_conn, RelayConn::Up { .. } | RelayConn::Down) {
+                if was_open || matches!(self.relay_conn, RelayConn::Up { .. } | RelayConn::Down) {
                     self.relay_conn = RelayConn::Down;
                     let link = ctx.link().clone();
-                    self.relay_timer = Some(Timeout::new(2000, move || link.send_message(Msg::RelayReconnect)));
+                    self.relay_timer = Some(Timeout::new(2000, move || {
+                        link.send_message(Msg::RelayReconnect)
+                    }));
                 } else {
                     self.relay_conn = RelayConn::Off;
                 }
@@ -962,13 +1062,30 @@ impl App {
         let link = ctx.link();
         let running = phase == Phase::Running;
         let relay = match &self.relay_conn {
-            RelayConn::Off => html! { <span class="pill muted" id="relay-state" title="Lines come from the inputs on this page. Serve the page with streamlab-relay to read nc.">{"no relay · typed input"}</span> },
-            RelayConn::Probing => html! { <span class="pill muted" id="relay-state">{"relay…"}</span> },
+            RelayConn::Off => {
+                html! { <span class="pill muted" id="relay-state" title="Lines come from the inputs on this page. Serve the page with streamlab-relay to read nc.">{"no relay · typed input"}</span> }
+            }
+            RelayConn::Probing => {
+                html! { <span class="pill muted" id="relay-state">{"relay…"}</span> }
+            }
             RelayConn::Up { listen } => {
-                let l = if listen.is_empty() { String::new() } else { format!(" · listening on {}", listen.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")) };
+                let l = if listen.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " · listening on {}",
+                        listen
+                            .iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
                 html! { <span class="pill ok" id="relay-state" data-acked={self.acked.to_string()} title="Socket sources read nc -lk through the relay">{format!("relay connected{l}")}</span> }
             }
-            RelayConn::Down => html! { <span class="pill warn" id="relay-state">{"relay disconnected · reconnecting"}</span> },
+            RelayConn::Down => {
+                html! { <span class="pill warn" id="relay-state">{"relay disconnected · reconnecting"}</span> }
+            }
         };
         let state = match phase {
             Phase::Idle => "",
@@ -978,7 +1095,10 @@ impl App {
             Phase::Stopped => "stopped",
             Phase::Failed => "failed",
         };
-        let next = self.samples.get(self.sample_pos).map(|_| format!("Send sample {}/{}", self.sample_pos + 1, self.samples.len()));
+        let next = self
+            .samples
+            .get(self.sample_pos)
+            .map(|_| format!("Send sample {}/{}", self.sample_pos + 1, self.samples.len()));
         html! {
             <header class="header">
                 <a class="logo" href="#" onclick={link.callback(|e: MouseEvent| { e.prevent_default(); Msg::Gallery(true) })}>
@@ -1007,7 +1127,9 @@ impl App {
     }
 
     fn view_banner(&self, ctx: &Context<Self>) -> Html {
-        let Some((level, text)) = &self.banner else { return html! {} };
+        let Some((level, text)) = &self.banner else {
+            return html! {};
+        };
         let class = match level {
             Level::Info => "banner info",
             Level::Warn => "banner warn",
@@ -1021,7 +1143,9 @@ impl App {
     }
 
     fn view_share(&self, ctx: &Context<Self>) -> Html {
-        let Some(url) = &self.share else { return html! {} };
+        let Some(url) = &self.share else {
+            return html! {};
+        };
         let link = ctx.link();
         html! {
             <div class="sharebox">
@@ -1038,7 +1162,11 @@ impl App {
     fn view_editor(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let lines: Vec<&str> = self.script.split('\n').collect();
-        let err = self.run.as_ref().and_then(|r| r.error.as_ref()).filter(|e| e.line.is_some());
+        let err = self
+            .run
+            .as_ref()
+            .and_then(|r| r.error.as_ref())
+            .filter(|e| e.line.is_some());
         let err_line = err.and_then(|e| e.line).unwrap_or(0) as usize;
         let width = lines
             .iter()
@@ -1093,7 +1221,11 @@ impl App {
 
     fn view_files(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
-        let watched = self.run.as_ref().map(|r| r.engine.watched_dirs()).unwrap_or_default();
+        let watched = self
+            .run
+            .as_ref()
+            .map(|r| r.engine.watched_dirs())
+            .unwrap_or_default();
         let running = self.running();
         let placeholder = match watched.first() {
             Some(d) => format!("{}/new-file.json", d.trim_end_matches('/')),
@@ -1154,7 +1286,11 @@ impl App {
                 </div>
             };
         }
-        let pending: usize = self.pending.iter().map(|s| s.lines.values().map(|v| v.len()).sum::<usize>()).sum();
+        let pending: usize = self
+            .pending
+            .iter()
+            .map(|s| s.lines.values().map(|v| v.len()).sum::<usize>())
+            .sum();
         html! {
             <div class="inputs">
                 { for ports.into_iter().map(|port| {
@@ -1226,8 +1362,16 @@ impl App {
     }
 
     fn view_error(&self) -> Html {
-        let Some(e) = self.run.as_ref().and_then(|r| r.error.as_ref()) else { return html! {} };
-        let ErrorView { class, python_type, message, line, column } = e.clone();
+        let Some(e) = self.run.as_ref().and_then(|r| r.error.as_ref()) else {
+            return html! {};
+        };
+        let ErrorView {
+            class,
+            python_type,
+            message,
+            line,
+            column,
+        } = e.clone();
         let at = match (line, column) {
             (Some(l), Some(c)) => format!(" (line {l}, column {c})"),
             (Some(l), None) => format!(" (line {l})"),
@@ -1246,7 +1390,7 @@ impl App {
 
     fn view_progress(&self) -> Html {
         let Some(r) = &self.run else { return html! {} };
-        let Some(b) = r.batches.back() else {
+        let Some(b) = r.batches.iter().rev().find(|b| b.query != session::PRINTED) else {
             return html! { <span class="progress" id="progress">{"no batch yet"}</span> };
         };
         html! {
@@ -1269,11 +1413,14 @@ impl App {
                 </div>
             };
         };
-        let multi = r.batches.iter().any(|b| b.query > 0);
+        let multi = r
+            .batches
+            .iter()
+            .any(|b| b.query > 0 && b.query != session::PRINTED);
         html! {
             <div id="batches" class={classes!("batches", hidden.then_some("hidden"))}>
-                if r.trimmed || r.batch_count > r.batches.len() as u64 {
-                    <div class="hint">{format!("Showing the last {} of {} batches.", r.batches.len(), r.batch_count)}</div>
+                if r.trimmed || r.shown > r.batches.len() as u64 {
+                    <div class="hint">{format!("Showing the last {} of {} outputs.", r.batches.len(), r.shown)}</div>
                 }
                 if r.batches.is_empty() && r.phase == Phase::Running {
                     <div class="placeholder">{"Waiting for input: type a line above and press Enter (or write it into nc)."}</div>
@@ -1336,7 +1483,11 @@ impl App {
                 if s.start {
                     return "▶ query starts".to_string();
                 }
-                let mut parts: Vec<String> = s.lines.iter().map(|(p, ls)| format!("{p}: {}", ls.join(" ⏎ "))).collect();
+                let mut parts: Vec<String> = s
+                    .lines
+                    .iter()
+                    .map(|(p, ls)| format!("{p}: {}", ls.join(" ⏎ ")))
+                    .collect();
                 parts.extend(s.files.keys().map(|f| format!("file {f}")));
                 parts.join("   ")
             })
@@ -1359,6 +1510,11 @@ impl App {
 }
 
 fn view_batch(b: &BatchView, multi: bool) -> Html {
+    if b.query == session::PRINTED {
+        return html! {
+            <div class="printed" key={b.seq.to_string()}><pre>{b.console.to_string()}</pre></div>
+        };
+    }
     // The card's heading says "Batch: N"; the body is the table as printed.
     let body: String = {
         let mut lines = b.console.splitn(4, '\n');
@@ -1366,7 +1522,11 @@ fn view_batch(b: &BatchView, multi: bool) -> Html {
         if first.starts_with("----") {
             lines.next();
             lines.next();
-            lines.next().unwrap_or("").trim_end_matches('\n').to_string()
+            lines
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('\n')
+                .to_string()
         } else {
             b.console.trim_end_matches('\n').to_string()
         }

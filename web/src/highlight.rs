@@ -32,15 +32,38 @@ impl Kind {
 }
 
 const KEYWORDS: &[&str] = &[
-    "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else", "except",
-    "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass",
-    "raise", "return", "try", "while", "with", "yield",
+    "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+    "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
+    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
 ];
 const CONSTANTS: &[&str] = &["True", "False", "None"];
 const BUILTINS: &[&str] = &[
-    "print", "len", "range", "str", "int", "float", "list", "dict", "tuple", "set", "spark", "SparkSession", "F",
-    "col", "lit", "expr", "window", "split", "explode", "StructType", "StructField", "StringType", "IntegerType",
-    "LongType", "DoubleType", "TimestampType",
+    "print",
+    "len",
+    "range",
+    "str",
+    "int",
+    "float",
+    "list",
+    "dict",
+    "tuple",
+    "set",
+    "spark",
+    "SparkSession",
+    "F",
+    "col",
+    "lit",
+    "expr",
+    "window",
+    "split",
+    "explode",
+    "StructType",
+    "StructField",
+    "StringType",
+    "IntegerType",
+    "LongType",
+    "DoubleType",
+    "TimestampType",
 ];
 
 /// Tokens covering `src` exactly, in order.
@@ -55,7 +78,11 @@ pub fn tokens<'a>(src: &'a str) -> Vec<(Kind, &'a str)> {
             out.push((Kind::Plain, &src[from..to]));
         }
     }
-    let push = |out: &mut Vec<(Kind, &'a str)>, kind: Kind, from: usize, to: usize, plain_from: &mut usize| {
+    let push = |out: &mut Vec<(Kind, &'a str)>,
+                kind: Kind,
+                from: usize,
+                to: usize,
+                plain_from: &mut usize| {
         flush(out, *plain_from, from, src);
         out.push((kind, &src[from..to]));
         *plain_from = to;
@@ -90,7 +117,11 @@ pub fn tokens<'a>(src: &'a str) -> Vec<(Kind, &'a str)> {
                 j += 1;
             }
             // String prefixes: r"..", f'..', b"..", rb"..".
-            if j < b.len() && (b[j] == b'"' || b[j] == b'\'') && j - i <= 2 && src[i..j].chars().all(|ch| "rRbBfFuU".contains(ch)) {
+            if j < b.len()
+                && (b[j] == b'"' || b[j] == b'\'')
+                && j - i <= 2
+                && src[i..j].chars().all(|ch| "rRbBfFuU".contains(ch))
+            {
                 let end = string_end(b, j);
                 push(&mut out, Kind::String, i, end, &mut plain_from);
                 i = end;

@@ -13,7 +13,10 @@ pub fn all() -> &'static [Lab] {
 }
 
 pub fn find(name: &str) -> Option<&'static Lab> {
-    let name = name.trim().trim_end_matches(".json").trim_start_matches("labs/");
+    let name = name
+        .trim()
+        .trim_end_matches(".json")
+        .trim_start_matches("labs/");
     all().iter().find(|l| l.name == name)
 }
 
@@ -65,7 +68,13 @@ mod tests {
     #[test]
     fn embedded() {
         assert!(super::all().len() > 20);
-        assert_eq!(super::gallery().len(), super::all().iter().filter(|l| l.name.starts_with("seed/")).count());
+        assert_eq!(
+            super::gallery().len(),
+            super::all()
+                .iter()
+                .filter(|l| l.name.starts_with("seed/"))
+                .count()
+        );
         assert!(super::find("seed/read-from-socket").is_some());
         assert!(super::all().iter().all(|l| l.expect.is_none()));
     }

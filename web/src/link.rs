@@ -29,18 +29,29 @@ pub struct Request {
 pub fn parse_hash(hash: &str) -> Result<Request, String> {
     let h = hash.strip_prefix('#').unwrap_or(hash);
     if h.is_empty() {
-        return Ok(Request { target: Target::None, play: false });
+        return Ok(Request {
+            target: Target::None,
+            play: false,
+        });
     }
     let mut parts = h.split('&');
     let head = parts.next().unwrap_or("");
-    let play = parts.clone().any(|p| p == "play" || p == "play=1" || p == "play=true");
+    let play = parts
+        .clone()
+        .any(|p| p == "play" || p == "play=1" || p == "play=true");
     let (key, value) = match head.split_once('=') {
         Some(kv) => kv,
         None => {
             if head == "play" {
-                return Ok(Request { target: Target::None, play: false });
+                return Ok(Request {
+                    target: Target::None,
+                    play: false,
+                });
             }
-            return Ok(Request { target: Target::None, play: false });
+            return Ok(Request {
+                target: Target::None,
+                play: false,
+            });
         }
     };
     match key {
@@ -92,8 +103,10 @@ pub fn decode_v1(data: &str) -> Result<Lab, String> {
             e.status
         )
     })?;
-    let text = String::from_utf8(json).map_err(|_| "This lab link is broken: it does not hold text.".to_string())?;
-    let lab: Lab = serde_json::from_str(&text).map_err(|e| format!("This lab link does not hold a lab: {e}."))?;
+    let text = String::from_utf8(json)
+        .map_err(|_| "This lab link is broken: it does not hold text.".to_string())?;
+    let lab: Lab = serde_json::from_str(&text)
+        .map_err(|e| format!("This lab link does not hold a lab: {e}."))?;
     Ok(lab)
 }
 
@@ -104,7 +117,10 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;
@@ -124,12 +140,18 @@ mod tests {
 
     fn lab() -> Lab {
         let mut lines = BTreeMap::new();
-        lines.insert("12345".to_string(), vec!["a b".to_string(), "ü ✓".to_string()]);
+        lines.insert(
+            "12345".to_string(),
+            vec!["a b".to_string(), "ü ✓".to_string()],
+        );
         Lab {
             name: "mine".into(),
             about: "x".into(),
             query: "print(1)\n".into(),
-            steps: vec![Step { lines, ..Default::default() }],
+            steps: vec![Step {
+                lines,
+                ..Default::default()
+            }],
             ..Default::default()
         }
     }
@@ -166,7 +188,10 @@ mod tests {
         assert!(parse_hash("#v1=AAAA").is_err());
         assert!(matches!(parse_hash("").unwrap().target, Target::None));
         assert!(matches!(parse_hash("#top").unwrap().target, Target::None));
-        let not_a_lab = URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(b"{\"x\":1}", 6));
-        assert!(parse_hash(&format!("#v1={not_a_lab}")).unwrap_err().contains("does not hold a lab"));
+        let not_a_lab =
+            URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(b"{\"x\":1}", 6));
+        assert!(parse_hash(&format!("#v1={not_a_lab}"))
+            .unwrap_err()
+            .contains("does not hold a lab"));
     }
 }

@@ -13,9 +13,24 @@ use yew::Callback;
 pub enum RelayEvent {
     /// The relay answered: its `--listen` ports.
     Welcome { listen: Vec<u16>, instance: String },
-    Lines { id: String, port: u16, first_seq: u64, lines: Vec<String> },
-    Status { id: String, port: u16, state: String, message: String },
-    Error { id: Option<String>, port: Option<u16>, code: String, message: String },
+    Lines {
+        id: String,
+        port: u16,
+        first_seq: u64,
+        lines: Vec<String>,
+    },
+    Status {
+        id: String,
+        port: u16,
+        state: String,
+        message: String,
+    },
+    Error {
+        id: Option<String>,
+        port: Option<u16>,
+        code: String,
+        message: String,
+    },
     /// The connection ended (or never opened: no relay serves this page).
     Closed { was_open: bool },
 }
@@ -45,10 +60,22 @@ struct Frame {
 
 fn parse(text: &str) -> Option<RelayEvent> {
     let f: Frame = serde_json::from_str(text).ok()?;
-    let id = || f.id.clone().or_else(|| f.port.map(|p| p.to_string())).unwrap_or_default();
+    let id = || {
+        f.id.clone()
+            .or_else(|| f.port.map(|p| p.to_string()))
+            .unwrap_or_default()
+    };
     Some(match f.op.as_str() {
-        "welcome" => RelayEvent::Welcome { listen: f.listen.clone(), instance: f.instance.clone().unwrap_or_default() },
-        "lines" => RelayEvent::Lines { id: id(), port: f.port?, first_seq: f.first_seq.unwrap_or(1), lines: f.lines },
+        "welcome" => RelayEvent::Welcome {
+            listen: f.listen.clone(),
+            instance: f.instance.clone().unwrap_or_default(),
+        },
+        "lines" => RelayEvent::Lines {
+            id: id(),
+            port: f.port?,
+            first_seq: f.first_seq.unwrap_or(1),
+            lines: f.lines,
+        },
         "status" => RelayEvent::Status {
             id: id(),
             port: f.port?,
@@ -105,15 +132,22 @@ impl RelayClient {
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         let opened = std::rc::Rc::new(std::cell::Cell::new(false));
         let o = opened.clone();
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| o.set(true));
+        let on_open =
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| o.set(true));
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         on_open.forget();
         let cb = events;
         let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {
-            cb.emit(RelayEvent::Closed { was_open: opened.get() });
+            cb.emit(RelayEvent::Closed {
+                was_open: opened.get(),
+            });
         });
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        Ok(RelayClient { ws, _on_message: on_message, _on_close: on_close })
+        Ok(RelayClient {
+            ws,
+            _on_message: on_message,
+            _on_close: on_close,
+        })
     }
 
     fn send(&self, v: serde_json::Value) {
@@ -155,13 +189,25 @@ mod tests {
     fn frames() {
         assert_eq!(
             parse(r#"{"op":"lines","id":"q1","port":12345,"first_seq":41,"lines":["a","b"]}"#),
-            Some(RelayEvent::Lines { id: "q1".into(), port: 12345, first_seq: 41, lines: vec!["a".into(), "b".into()] })
+            Some(RelayEvent::Lines {
+                id: "q1".into(),
+                port: 12345,
+                first_seq: 41,
+                lines: vec!["a".into(), "b".into()]
+            })
         );
         assert_eq!(
-            parse(r#"{"op":"welcome","version":1,"instance":"x","listen":[9999],"max_line_bytes":1}"#),
-            Some(RelayEvent::Welcome { listen: vec![9999], instance: "x".into() })
+            parse(
+                r#"{"op":"welcome","version":1,"instance":"x","listen":[9999],"max_line_bytes":1}"#
+            ),
+            Some(RelayEvent::Welcome {
+                listen: vec![9999],
+                instance: "x".into()
+            })
         );
-        match parse(r#"{"op":"status","id":"7","port":7,"host":"localhost","mode":"connect","state":"refused","message":"Run: nc -lk 7"}"#) {
+        match parse(
+            r#"{"op":"status","id":"7","port":7,"host":"localhost","mode":"connect","state":"refused","message":"Run: nc -lk 7"}"#,
+        ) {
             Some(RelayEvent::Status { state, message, .. }) => {
                 assert_eq!(state, "refused");
                 assert!(message.contains("nc -lk 7"));

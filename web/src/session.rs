@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
+use streamlab_engine::display::progress_timestamp;
 use streamlab_engine::engine::Engine;
 use streamlab_engine::lab::{Lab, Step};
 use streamlab_engine::session::{Event, Staged};
@@ -16,9 +17,12 @@ pub const MAX_TRANSCRIPT: usize = 512 << 10;
 /// Lines recorded as this run's inputs (for Share and reload).
 pub const MAX_RECORDED_LINES: usize = 5_000;
 
+/// `BatchView::query` of a line the script printed (`print(...)`).
+pub const PRINTED: usize = usize::MAX;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchView {
-    /// Position among every batch of the run (keys the list).
+    /// Position among everything the run showed (keys the list).
     pub seq: u64,
     pub query: usize,
     pub batch_id: i64,
@@ -88,6 +92,8 @@ pub struct Run {
     /// What the run printed.
     pub batches: VecDeque<BatchView>,
     pub batch_count: u64,
+    /// Batches and printed lines shown so far.
+    pub shown: u64,
     pub transcript: String,
     pub trimmed: bool,
     pub error: Option<ErrorView>,
@@ -111,6 +117,7 @@ impl Run {
             play_now: 0,
             batches: VecDeque::new(),
             batch_count: 0,
+            shown: 0,
             transcript: String::new(),
             trimmed: false,
             error: None,
@@ -120,12 +127,12 @@ impl Run {
         }
     }
 
-    fn prepare(lab: &Lab) -> Result<Run, Run> {
+    fn prepare(lab: &Lab) -> Result<Run, Box<Run>> {
         let mut run = Run::new();
         if let Some(tz) = &lab.timezone {
             if let Err(e) = run.engine.set_time_zone(tz) {
                 run.fail(&e);
-                return Err(run);
+                return Err(Box::new(run));
             }
         }
         for (path, text) in &lab.files {
@@ -139,14 +146,17 @@ impl Run {
     pub fn start_live(lab: &Lab, pre: Vec<Step>, now_ms: i64) -> Run {
         let mut run = match Run::prepare(lab) {
             Ok(r) => r,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         if !pre.is_empty() {
             run.engine.stage_before_start(staged(&pre));
             for s in pre {
                 run.record(s);
             }
-            run.record(Step { start: true, ..Default::default() });
+            run.record(Step {
+                start: true,
+                ..Default::default()
+            });
         }
         match run.engine.start_script(&lab.query, now_ms) {
             Ok(()) => {
@@ -166,7 +176,7 @@ impl Run {
     pub fn start_play(lab: &Lab, clock: &dyn Fn() -> f64) -> Run {
         let mut run = match Run::prepare(lab) {
             Ok(r) => r,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let start_at = lab.steps.iter().position(|s| s.start);
         let (pre, post): (&[Step], &[Step]) = match start_at {
@@ -177,7 +187,10 @@ impl Run {
             run.record(s.clone());
         }
         if start_at.is_some() {
-            run.record(Step { start: true, ..Default::default() });
+            run.record(Step {
+                start: true,
+                ..Default::default()
+            });
         }
         run.engine.stage_before_start(staged(pre));
         run.play = Some(post.iter().cloned().collect());
@@ -199,7 +212,9 @@ impl Run {
 
     /// Replays the next step; false when the replay is over.
     pub fn play_step(&mut self, clock: &dyn Fn() -> f64) -> bool {
-        let Some(steps) = &mut self.play else { return false };
+        let Some(steps) = &mut self.play else {
+            return false;
+        };
         if self.engine.error().is_some() {
             self.play = None;
             return false;
@@ -257,18 +272,26 @@ impl Run {
                 }
                 taken += lines.len().max(1);
             }
-            let Some(input) = self.queue.pop_front() else { break };
+            let Some(input) = self.queue.pop_front() else {
+                break;
+            };
             let step = match input {
                 Input::Lines(port, lines, ack) => {
                     acks.extend(ack);
                     let mut m = BTreeMap::new();
                     m.insert(port.to_string(), lines);
-                    Step { lines: m, ..Default::default() }
+                    Step {
+                        lines: m,
+                        ..Default::default()
+                    }
                 }
                 Input::File(path, text) => {
                     let mut m = BTreeMap::new();
                     m.insert(path, text);
-                    Step { files: m, ..Default::default() }
+                    Step {
+                        files: m,
+                        ..Default::default()
+                    }
                 }
             };
             if self.phase == Phase::Running {
@@ -321,21 +344,26 @@ impl Run {
     }
 
     fn absorb(&mut self, events: Vec<Event>, elapsed_ms: f64) {
-        let batches = events.iter().filter(|e| matches!(e, Event::Batch(_))).count().max(1);
+        let batches = events
+            .iter()
+            .filter(|e| matches!(e, Event::Batch(_)))
+            .count()
+            .max(1);
         for e in events {
             match e {
                 Event::Batch(b) => {
                     self.transcript.push_str(&b.console);
                     self.batch_count += 1;
+                    self.shown += 1;
                     let p = &b.progress;
                     self.batches.push_back(BatchView {
-                        seq: self.batch_count,
+                        seq: self.shown,
                         query: b.query,
                         batch_id: b.batch_id,
                         console: Rc::from(b.console.as_str()),
                         input_rows: p.num_input_rows,
                         output_rows: p.num_output_rows,
-                        watermark: p.watermark_micros.map(format_micros),
+                        watermark: p.watermark_micros.map(progress_timestamp),
                         state_rows: p.state_rows,
                         duration_ms: elapsed_ms / batches as f64,
                     });
@@ -346,6 +374,21 @@ impl Run {
                 Event::Print(t) => {
                     self.transcript.push_str(&t);
                     self.transcript.push('\n');
+                    self.shown += 1;
+                    self.batches.push_back(BatchView {
+                        seq: self.shown,
+                        query: PRINTED,
+                        batch_id: -1,
+                        console: Rc::from(t.as_str()),
+                        input_rows: 0,
+                        output_rows: 0,
+                        watermark: None,
+                        state_rows: 0,
+                        duration_ms: 0.0,
+                    });
+                    if self.batches.len() > MAX_BATCH_VIEWS {
+                        self.batches.pop_front();
+                    }
                 }
             }
         }
@@ -354,7 +397,9 @@ impl Run {
             while !self.transcript.is_char_boundary(cut) {
                 cut += 1;
             }
-            let from = self.transcript[cut..].find("-------------------------------------------\nBatch: ").map(|i| cut + i);
+            let from = self.transcript[cut..]
+                .find("-------------------------------------------\nBatch: ")
+                .map(|i| cut + i);
             let from = from.unwrap_or(cut);
             self.transcript.drain(..from);
             self.trimmed = true;
@@ -367,7 +412,11 @@ impl Run {
 
     /// The socket ports the running script reads, with their hosts.
     pub fn sources(&self) -> Vec<(String, u16)> {
-        self.engine.socket_sources().into_iter().map(|s| (s.host, s.port)).collect()
+        self.engine
+            .socket_sources()
+            .into_iter()
+            .map(|s| (s.host, s.port))
+            .collect()
     }
 }
 
@@ -386,30 +435,6 @@ fn staged(steps: &[Step]) -> Staged {
     st
 }
 
-/// A watermark as Spark shows it in progress (`2024-01-01T00:00:10.000Z`).
-pub fn format_micros(us: i64) -> String {
-    let ms = us.div_euclid(1000);
-    let secs = ms.div_euclid(1000);
-    let milli = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{milli:03}Z", sod / 3600, sod % 3600 / 60, sod % 60)
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// The ports a script names in `.option("port", N)`, before it runs.
 pub fn ports_in_script(src: &str) -> Vec<u16> {
     let mut out = Vec::new();
@@ -418,7 +443,9 @@ pub fn ports_in_script(src: &str) -> Vec<u16> {
         let after = &rest[i + 4..];
         rest = after;
         let t = after.trim_start_matches(['"', '\'']).trim_start();
-        let Some(t) = t.strip_prefix(',') else { continue };
+        let Some(t) = t.strip_prefix(',') else {
+            continue;
+        };
         let t = t.trim_start().trim_start_matches(['"', '\'']);
         let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
         if let Ok(p) = digits.parse::<u16>() {
@@ -440,12 +467,6 @@ mod tests {
         assert!(ports_in_script("report = 1").is_empty());
     }
 
-    #[test]
-    fn watermark_text() {
-        assert_eq!(format_micros(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(format_micros(1_704_067_210_123_000), "2024-01-01T00:00:10.123Z");
-    }
-
     /// The page's replay prints what `lab::run` prints, for every built-in lab.
     #[test]
     fn play_matches_lab_run() {
@@ -455,7 +476,12 @@ mod tests {
             let mut run = Run::start_play(lab, &clock);
             while run.play_step(&clock) {}
             assert_eq!(run.transcript, want.stdout, "{}", lab.name);
-            assert_eq!(run.error.as_ref().map(|e| e.class.clone()), want.error.map(|e| e.class), "{}", lab.name);
+            assert_eq!(
+                run.error.as_ref().map(|e| e.class.clone()),
+                want.error.map(|e| e.class),
+                "{}",
+                lab.name
+            );
         }
     }
 }
@@ -478,11 +504,17 @@ mod flood {
         let mut run = Run::start_live(&lab, Vec::new(), 0);
         assert_eq!(run.phase, Phase::Running, "{:?}", run.error);
         for b in 0..20 {
-            let lines: Vec<String> = (0..1000).map(|i| format!("w{} spark streaming flood", (b * 1000 + i) % 1000)).collect();
+            let lines: Vec<String> = (0..1000)
+                .map(|i| format!("w{} spark streaming flood", (b * 1000 + i) % 1000))
+                .collect();
             run.queue.push_back(Input::Lines(9999, lines, None));
             let t0 = clock();
             run.pump(b as i64, &clock);
-            eprintln!("batch {b}: {:.1} ms, state {}", clock() - t0, run.engine.state_rows());
+            eprintln!(
+                "batch {b}: {:.1} ms, state {}",
+                clock() - t0,
+                run.engine.state_rows()
+            );
         }
     }
 }

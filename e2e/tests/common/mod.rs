@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -52,13 +52,18 @@ fn find_tool(env: &str, names: &[&str]) -> Option<PathBuf> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 pub struct Page {
     pub client: Client,
     pub base: String,
     pub relay: streamlab_relay::Relay,
+    /// chromedriver's port (for its vendor commands).
+    pub driver_port: u16,
     driver: Child,
     _profile: TempDir,
 }
@@ -105,8 +110,14 @@ pub async fn open(listen: Vec<u16>) -> Page {
         panic!("chromium is not installed: apt-get install chromium chromium-driver (or set STREAMLAB_SKIP_BROWSER=1 to skip the browser tests)")
     });
 
-    let config = streamlab_relay::Config { static_dir: dist, listen, ..Default::default() };
-    let relay = streamlab_relay::serve(config).await.expect("starting the relay");
+    let config = streamlab_relay::Config {
+        static_dir: dist,
+        listen,
+        ..Default::default()
+    };
+    let relay = streamlab_relay::serve(config)
+        .await
+        .expect("starting the relay");
     let base = relay.url();
 
     let port = free_port();
@@ -119,7 +130,10 @@ pub async fn open(listen: Vec<u16>) -> Page {
         .unwrap_or_else(|e| panic!("starting {}: {e}", chromedriver.display()));
     let t0 = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(t0.elapsed() < Duration::from_secs(20), "chromedriver did not start on port {port}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start on port {port}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let profile = std::env::temp_dir().join(format!("streamlab-e2e-{}-{port}", std::process::id()));
@@ -141,7 +155,13 @@ pub async fn open(listen: Vec<u16>) -> Page {
     let mut client = None;
     let mut last = String::new();
     for _ in 0..3 {
-        match Client::with_capabilities_and_connector(&format!("http://127.0.0.1:{port}"), &caps, connector.clone()).await {
+        match Client::with_capabilities_and_connector(
+            &format!("http://127.0.0.1:{port}"),
+            &caps,
+            connector.clone(),
+        )
+        .await
+        {
             Ok(c) => {
                 client = Some(c);
                 break;
@@ -152,47 +172,140 @@ pub async fn open(listen: Vec<u16>) -> Page {
             }
         }
     }
-    let client = client.unwrap_or_else(|| panic!("chromedriver could not start Chromium ({}): {last}", chromium.display()));
-    Page { client, base, relay, driver, _profile: TempDir(profile) }
+    let client = client.unwrap_or_else(|| {
+        panic!(
+            "chromedriver could not start Chromium ({}): {last}",
+            chromium.display()
+        )
+    });
+    Page {
+        client,
+        base,
+        relay,
+        driver_port: port,
+        driver,
+        _profile: TempDir(profile),
+    }
 }
 
 impl Page {
+    /// A chromedriver command outside WebDriver proper (`path` after
+    /// `/session/{id}`), e.g. `/chromium/network_conditions` or
+    /// `/goog/cdp/execute`; returns the reply's body.
+    pub async fn driver_command(&self, path: &str, body: &Value) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let sid = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a session");
+        let body = body.to_string();
+        let req = format!(
+            "POST /session/{sid}{path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len(),
+            port = self.driver_port
+        );
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.driver_port))
+            .await
+            .expect("chromedriver");
+        s.write_all(req.as_bytes()).await.expect("a command");
+        // chromedriver keeps the connection open: read up to Content-Length.
+        let mut out = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = tokio::time::timeout(Duration::from_secs(60), s.read(&mut chunk))
+                .await
+                .expect("chromedriver answers")
+                .unwrap_or(0);
+            out.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&out);
+            let done = text.find("\r\n\r\n").is_some_and(|end| {
+                let len = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                out.len() >= end + 4 + len
+            });
+            if n == 0 || done {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&out).into_owned();
+        assert!(
+            text.starts_with("HTTP/1.1 200"),
+            "chromedriver {path}: {text}"
+        );
+        text
+    }
+
     pub fn relay_addr(&self) -> SocketAddr {
         self.relay.addr
     }
 
     pub async fn goto(&self, url: &str) {
-        self.client.goto(url).await.unwrap_or_else(|e| panic!("opening {url}: {e}"));
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("opening {url}: {e}"));
         self.wait_ready().await;
     }
 
     /// Waits until the app has rendered.
     pub async fn wait_ready(&self) {
-        self.wait_js("return !!document.querySelector('.app') || !!document.getElementById('crash')", Duration::from_secs(60), "the page to start")
-            .await;
-        if let Some(c) = self.js("const c = document.getElementById('crash'); return c ? c.textContent : null").await.as_str() {
+        self.wait_js(
+            "return !!document.querySelector('.app') || !!document.getElementById('crash')",
+            Duration::from_secs(60),
+            "the page to start",
+        )
+        .await;
+        if let Some(c) = self
+            .js("const c = document.getElementById('crash'); return c ? c.textContent : null")
+            .await
+            .as_str()
+        {
             panic!("the page crashed: {c}");
         }
     }
 
     pub async fn js(&self, script: &str) -> Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("running {script}: {e}"))
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("running {script}: {e}"))
     }
 
     pub async fn js_args(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("running {script}: {e}"))
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("running {script}: {e}"))
     }
 
     /// Polls `script` (which returns a truthy value when done).
     pub async fn wait_js(&self, script: &str, timeout: Duration, what: &str) -> Value {
         let t0 = Instant::now();
         loop {
-            let v = self.client.execute(script, vec![]).await.unwrap_or(Value::Null);
+            let v = self
+                .client
+                .execute(script, vec![])
+                .await
+                .unwrap_or(Value::Null);
             if !(v.is_null() || v == Value::Bool(false)) {
                 return v;
             }
             if t0.elapsed() > timeout {
-                self.screenshot(&format!("timeout-{}", what.replace(|c: char| !c.is_ascii_alphanumeric(), "-"))).await;
+                self.screenshot(&format!(
+                    "timeout-{}",
+                    what.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+                ))
+                .await;
                 panic!("timed out after {timeout:?} waiting for {what}");
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -200,22 +313,59 @@ impl Page {
     }
 
     pub async fn run_count(&self) -> u64 {
-        self.js("const a = document.querySelector('.app'); return a ? Number(a.dataset.run) : 0").await.as_u64().unwrap_or(0)
+        self.js("const a = document.querySelector('.app'); return a ? Number(a.dataset.run) : 0")
+            .await
+            .as_u64()
+            .unwrap_or(0)
     }
 
     /// Opens `#hash` in the loaded page (the page follows hash changes) and
     /// waits until its replay is done.
     pub async fn play_hash(&self, hash: &str) -> Played {
         let before = self.run_count().await;
-        self.js_args("location.hash = arguments[0]; return true", vec![json!(hash)]).await;
-        self.wait_js(
-            &format!("if (document.getElementById('crash')) return 'crash'; const a = document.querySelector('.app'); return a && Number(a.dataset.run) > {before} && a.dataset.play === 'done'"),
-            Duration::from_secs(120),
-            "the lab to play",
+        self.js_args(
+            "location.hash = arguments[0]; return true",
+            vec![json!(hash)],
         )
         .await;
-        if let Some(c) = self.js("const c = document.getElementById('crash'); return c ? c.textContent : null").await.as_str() {
-            panic!("the page crashed playing {}: {c}", &hash[..hash.len().min(60)]);
+        let done = format!("if (document.getElementById('crash')) return 'crash'; const a = document.querySelector('.app'); return a && Number(a.dataset.run) > {before} && a.dataset.play === 'done'");
+        let t0 = Instant::now();
+        loop {
+            let v = self.client.execute(&done, vec![]).await;
+            if v.as_ref()
+                .is_ok_and(|v| !(v.is_null() || *v == Value::Bool(false)))
+            {
+                break;
+            }
+            if t0.elapsed() > Duration::from_secs(120) {
+                self.screenshot("timeout-the-lab-to-play").await;
+                // What the page shows, so that a hang says where it is.
+                let state = self
+                    .client
+                    .execute(
+                        "const a = document.querySelector('.app');
+                         return {run: a && a.dataset.run, play: a && a.dataset.play, phase: a && a.dataset.phase,
+                                 hash_set: location.hash === arguments[0],
+                                 lab: (document.querySelector('.lab-name') || {}).textContent || null}",
+                        vec![json!(hash)],
+                    )
+                    .await;
+                panic!(
+                    "timed out after 120s waiting for the lab to play ({}…): the page shows {state:?}, the test waited for run > {before} and play done; last poll: {v:?}",
+                    &hash[..hash.len().min(60)]
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        if let Some(c) = self
+            .js("const c = document.getElementById('crash'); return c ? c.textContent : null")
+            .await
+            .as_str()
+        {
+            panic!(
+                "the page crashed playing {}: {c}",
+                &hash[..hash.len().min(60)]
+            );
         }
         self.played().await
     }
@@ -312,7 +462,8 @@ pub fn all_labs() -> Vec<(PathBuf, Value)> {
     files
         .into_iter()
         .map(|p| {
-            let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("lab file")).expect("lab JSON");
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("lab file"))
+                .expect("lab JSON");
             (p, v)
         })
         .collect()
@@ -328,7 +479,11 @@ pub fn batches(stdout: &str) -> Vec<Block> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        if lines[i] == RULE && i + 2 < lines.len() && lines[i + 1].starts_with("Batch: ") && lines[i + 2] == RULE {
+        if lines[i] == RULE
+            && i + 2 < lines.len()
+            && lines[i + 1].starts_with("Batch: ")
+            && lines[i + 2] == RULE
+        {
             let bid = lines[i + 1]["Batch: ".len()..].to_string();
             i += 3;
             let mut body: Vec<&str> = Vec::new();
@@ -340,10 +495,22 @@ pub fn batches(stdout: &str) -> Vec<Block> {
                 body.pop();
             }
             let is_table = |l: &&str| l.starts_with('+') || l.starts_with('|');
-            let table: Vec<String> = body.iter().filter(|l| is_table(l)).map(|s| s.to_string()).collect();
-            let rest: Vec<String> = body.iter().filter(|l| !is_table(l)).map(|s| s.to_string()).collect();
+            let table: Vec<String> = body
+                .iter()
+                .filter(|l| is_table(l))
+                .map(|s| s.to_string())
+                .collect();
+            let rest: Vec<String> = body
+                .iter()
+                .filter(|l| !is_table(l))
+                .map(|s| s.to_string())
+                .collect();
             let header = table.iter().take(3).cloned().collect();
-            let rows = if table.len() > 3 { table[3..table.len() - 1].to_vec() } else { Vec::new() };
+            let rows = if table.len() > 3 {
+                table[3..table.len() - 1].to_vec()
+            } else {
+                Vec::new()
+            };
             out.push((bid, header, rows, rest));
         } else {
             i += 1;
@@ -365,7 +532,8 @@ pub fn canonical(stdout: &str, ordered: bool) -> Vec<Block> {
     blocks.sort_by(|a, b| {
         let ka = a.0.parse::<i64>().unwrap_or(-1);
         let kb = b.0.parse::<i64>().unwrap_or(-1);
-        ka.cmp(&kb).then_with(|| format!("{a:?}").cmp(&format!("{b:?}")))
+        ka.cmp(&kb)
+            .then_with(|| format!("{a:?}").cmp(&format!("{b:?}")))
     });
     blocks
 }
@@ -375,7 +543,9 @@ fn cause(message: &str) -> Option<String> {
     let rest = &message[i + "terminated with exception: [".len()..];
     let end = rest.find(']')?;
     let c = &rest[..end];
-    c.chars().all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_' || ch == '.').then(|| c.to_string())
+    c.chars()
+        .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_' || ch == '.')
+        .then(|| c.to_string())
 }
 
 /// check.py's judgement: `Ok(())` or what differs.
@@ -386,15 +556,25 @@ pub fn judge(lab: &Value, got: &Played) -> Result<(), String> {
     let have = canonical(&got.stdout, ordered);
     let mut notes = Vec::new();
     if want != have {
-        notes.push(format!("transcript differs:\n--- spark\n{}\n--- page\n{}", render(&want), render(&have)));
+        notes.push(format!(
+            "transcript differs:\n--- spark\n{}\n--- page\n{}",
+            render(&want),
+            render(&have)
+        ));
     }
     let e = exp.get("error").filter(|e| !e.is_null());
     match (e, &got.error_class) {
-        (Some(e), None) => notes.push(format!("spark failed with [{}]; the page showed no error", want_class(e))),
+        (Some(e), None) => notes.push(format!(
+            "spark failed with [{}]; the page showed no error",
+            want_class(e)
+        )),
         (None, Some(g)) => notes.push(format!("the page failed: [{g}] {}", got.error_message)),
         (Some(e), Some(g)) => {
             if want_class(e) != *g {
-                notes.push(format!("error class: spark [{}], page [{g}]", want_class(e)));
+                notes.push(format!(
+                    "error class: spark [{}], page [{g}]",
+                    want_class(e)
+                ));
             } else if cause(e["message"].as_str().unwrap_or("")) != cause(&got.error_message) {
                 notes.push("the query failed for another reason".to_string());
             }
@@ -409,7 +589,11 @@ pub fn judge(lab: &Value, got: &Played) -> Result<(), String> {
 }
 
 fn want_class(e: &Value) -> String {
-    e["class"].as_str().or_else(|| e["type"].as_str()).unwrap_or("").to_string()
+    e["class"]
+        .as_str()
+        .or_else(|| e["type"].as_str())
+        .unwrap_or("")
+        .to_string()
 }
 
 fn render(blocks: &[Block]) -> String {
@@ -442,7 +626,15 @@ pub fn browser_only_failures() -> Vec<String> {
 fn listed_in(file: &str) -> Vec<String> {
     let text = std::fs::read_to_string(root().join(file)).unwrap_or_default();
     text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").split_whitespace().next().unwrap_or("").to_string())
+        .map(|l| {
+            l.split('#')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
         .filter(|l| !l.is_empty())
         .collect()
 }
