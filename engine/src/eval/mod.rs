@@ -4,6 +4,8 @@
 
 pub mod arith;
 pub mod cast;
+pub mod lambda;
+pub mod maps;
 pub mod scalar;
 
 use std::sync::Arc;
@@ -23,6 +25,8 @@ use crate::zone::SessionZone;
 pub struct EvalCtx {
     pub zone: SessionZone,
     pub now_micros: i64,
+    /// Values of the lambda variables in scope, by slot (see `lambda`).
+    pub lambda: Vec<ArrayRef>,
 }
 
 /// Evaluates `e` over every row of `batch`.
@@ -85,6 +89,20 @@ pub fn eval(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx) -> Result<ArrayRef> {
         PKind::Scalar { func, args } => {
             let vals: Vec<ArrayRef> = args.iter().map(|a| eval(a, batch, ctx)).collect::<Result<_>>()?;
             scalar::call(*func, &vals, args, &e.ty, n, ctx)?
+        }
+        PKind::LambdaVar(slot) => lambda::lambda_var(*slot, ctx)?,
+        PKind::HigherOrder { func, args, lambdas } => lambda::eval_higher_order(*func, args, lambdas, &e.ty, batch, ctx)?,
+        PKind::Udf { udf, args } => {
+            let vals: Vec<ArrayRef> = args.iter().map(|a| eval(a, batch, ctx)).collect::<Result<_>>()?;
+            let out = udf.0.call(&vals, n)?;
+            if out.data_type() != &e.ty || out.len() != n {
+                return Err(crate::error::EngineError::execution(
+                    "INTERNAL_ERROR",
+                    format!("the UDF {} gave {} rows of {} for {n} rows of {}", udf.0.name(), out.len(), out.data_type(), e.ty),
+                    "XX000",
+                ));
+            }
+            out
         }
         PKind::GetField(x, i) => {
             let v = eval(x, batch, ctx)?;

@@ -3,13 +3,14 @@
 //! Python builtins scripts use. Each method maps onto the logical plan
 //! (`crate::plan`) or the session (`crate::session`).
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
 use rustpython_parser::ast;
 
 use super::functions::{self, col_arg, lit_arg, lit_of};
-use super::value::{ReaderState, Value, WriterState};
+use super::value::{ReaderState, UdfDef, Value, WriterState};
 use super::{iterate, suspend, Script, Wait};
 use crate::error::{EngineError, Result};
 use crate::plan::expr::{BinaryOp, Expr, LikeKind, Lit};
@@ -60,9 +61,16 @@ pub fn attribute(obj: Value, name: &str, sess: &mut Session) -> Result<Value> {
             "streams" => Value::Streams,
             "version" => Value::Str("4.0.1".into()),
             "sql" | "createDataFrame" | "table" | "stop" | "range" | "newSession" => method(obj, name),
+            "udf" => Value::UdfRegistration,
             _ => return Err(attr_error(&obj, name)),
         },
         Value::SparkContext if m(&["setLogLevel", "stop"]) => method(obj, name),
+        Value::UdfRegistration if name == "register" => method(obj, name),
+        Value::Udf(_) if m(&["asNondeterministic"]) => method(obj, name),
+        Value::Udf(d) if name == "func" => d.func.clone(),
+        Value::Udf(d) if name == "returnType" => Value::Type(d.return_type.clone()),
+        Value::Udf(d) if name == "__name__" => Value::Str(d.name.clone()),
+        Value::Function(d) if name == "__name__" => Value::Str(d.name.clone()),
         Value::SparkContext if name == "appName" => Value::Str("streamlab".into()),
         Value::Conf if m(&["set", "get", "unset"]) => method(obj, name),
         Value::Streams if m(&["awaitAnyTermination", "resetTerminated"]) => method(obj, name),
@@ -247,7 +255,17 @@ pub fn call(script: &mut Script, func: Value, pos: Vec<Value>, kw: Vec<(String, 
             let short = name.rsplit('.').next().unwrap_or(&name).to_string();
             let args = Args::new(&short, pos, kw);
             if let Some(f) = name.strip_prefix("F.") {
-                return functions::call_function(f, &args);
+                if crate::plan::lambda::is_higher_order(f) {
+                    return super::lambda::call_higher_order(script, f, &args, sess);
+                }
+                if f == "udf" {
+                    return make_udf(&args);
+                }
+                let out = functions::call_function(f, &args)?;
+                return Ok(match (f, out) {
+                    ("expr", Value::Column(e)) => Value::Column(bind_udfs(script, e)),
+                    (_, out) => out,
+                });
             }
             if let Some(t) = name.strip_prefix("T.") {
                 return functions::call_type(t, &args);
@@ -262,8 +280,67 @@ pub fn call(script: &mut Script, func: Value, pos: Vec<Value>, kw: Vec<(String, 
             }
         }
         Value::Type(t) => Ok(Value::Type(t)),
+        Value::UdfMaker(ty) => {
+            let f = pos.into_iter().next().ok_or_else(|| EngineError::python("TypeError", "udf() missing the function"))?;
+            Ok(Value::Udf(Rc::new(UdfDef { name: function_name(&f), func: f, return_type: ty })))
+        }
+        Value::Udf(def) => {
+            if !kw.is_empty() {
+                return Err(EngineError::unsupported("keyword arguments to a UDF"));
+            }
+            let args = pos.iter().map(col_arg).collect::<Result<Vec<_>>>()?;
+            Ok(Value::Column(super::udf::apply(script, &def, args)))
+        }
         other => Err(EngineError::python("TypeError", format!("'{}' object is not callable", other.type_name()))),
     }
+}
+
+/// `f.__name__`, the name Spark gives a UDF's column.
+fn function_name(f: &Value) -> String {
+    match f {
+        Value::Function(d) => d.name.clone(),
+        Value::Builtin(b) => b.rsplit('.').next().unwrap_or(b).to_string(),
+        Value::Udf(d) => d.name.clone(),
+        _ => "<lambda>".into(),
+    }
+}
+
+fn is_callable(v: &Value) -> bool {
+    matches!(v, Value::Function(_) | Value::Builtin(_) | Value::Method(..) | Value::Udf(_))
+}
+
+/// `udf(f, returnType)`, `udf(f)`, `udf(returnType=...)`, `udf("int")`.
+fn make_udf(a: &Args) -> Result<Value> {
+    let f = a.opt(0, "f").filter(|v| !matches!(v, Value::None));
+    let rt = a.opt(1, "returnType");
+    let (f, rt) = match f {
+        Some(f) if is_callable(&f) => (Some(f), rt),
+        // `@udf("int")`: the type comes first.
+        Some(t) => (None, Some(t)),
+        None => (None, rt),
+    };
+    let ty = match rt {
+        None | Some(Value::None) => DataType::Utf8,
+        Some(t) => functions::type_of(&t)?,
+    };
+    Ok(match f {
+        Some(f) => Value::Udf(Rc::new(UdfDef { name: function_name(&f), func: f, return_type: ty })),
+        None => Value::UdfMaker(ty),
+    })
+}
+
+/// Calls of UDFs registered with `spark.udf.register` in a SQL string.
+pub(crate) fn bind_udfs(script: &Script, e: Expr) -> Expr {
+    if script.udfs.is_empty() {
+        return e;
+    }
+    e.transform(&mut |x| match x {
+        Expr::Call { name, args, distinct: false } => match script.udfs.get(&name.to_ascii_lowercase()) {
+            Some(def) => super::udf::apply(script, def, args),
+            None => Expr::Call { name, args, distinct: false },
+        },
+        other => other,
+    })
 }
 
 fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) -> Result<Value> {
@@ -479,6 +556,23 @@ pub fn binop(op: &ast::Operator, l: Value, r: Value) -> Result<Value> {
         Value::Bool(b) => Some(*b as i64 as f64),
         _ => None,
     };
+    // bool is an int in arithmetic (`sum(c in "aeiou" for c in s)`).
+    if let (Value::Bool(_) | Value::Int(_), Value::Bool(_) | Value::Int(_)) = (&l, &r) {
+        if let (Value::Bool(a), Value::Bool(b), O::BitAnd | O::BitOr | O::BitXor) = (&l, &r, op) {
+            return Ok(Value::Bool(match op {
+                O::BitAnd => *a & *b,
+                O::BitOr => *a | *b,
+                _ => *a ^ *b,
+            }));
+        }
+        if matches!(l, Value::Bool(_)) || matches!(r, Value::Bool(_)) {
+            let as_int = |v: &Value| match v {
+                Value::Bool(b) => Value::Int(*b as i64),
+                other => other.clone(),
+            };
+            return binop(op, as_int(&l), as_int(&r));
+        }
+    }
     Ok(match (op, &l, &r) {
         (O::Add, Value::Str(a), Value::Str(b)) => Value::Str(format!("{a}{b}")),
         (O::Add, Value::List(a), Value::List(b)) => Value::List(a.iter().chain(b).cloned().collect()),
@@ -723,6 +817,24 @@ fn call_method(script: &mut Script, obj: Value, name: &str, a: Args, sess: &mut 
             _ => Ok(Value::Builder),
         },
         Value::Spark => spark_method(script, name, a, sess),
+        Value::Udf(d) => Ok(Value::Udf(d)),
+        Value::UdfRegistration => {
+            let n = a.str(0, "name")?;
+            let f = a.req(1, "f")?;
+            let def = match f {
+                Value::Udf(d) => d,
+                f => {
+                    let ty = match a.opt(2, "returnType") {
+                        None | Some(Value::None) => DataType::Utf8,
+                        Some(t) => functions::type_of(&t)?,
+                    };
+                    Rc::new(UdfDef { name: n.clone(), func: f, return_type: ty })
+                }
+            };
+            let def = Rc::new(UdfDef { name: n.clone(), func: def.func.clone(), return_type: def.return_type.clone() });
+            script.udfs.insert(n.to_ascii_lowercase(), def.clone());
+            Ok(Value::Udf(def))
+        }
         Value::SparkContext => Ok(Value::None),
         Value::Conf => match name {
             "set" => {
@@ -1139,7 +1251,8 @@ fn start(w: WriterState, sess: &mut Session) -> Result<Value> {
     Ok(Value::Query(index))
 }
 
-fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, sess: &mut Session) -> Result<Value> {
+fn dataframe_method(script: &mut Script, df: DataFrame, name: &str, a: Args, sess: &mut Session) -> Result<Value> {
+    let _script = &*script;
     let cols = |a: &Args| -> Result<Vec<Expr>> { a.flat().iter().map(col_arg).collect() };
     Ok(Value::DataFrame(match name {
         "select" => df.select(cols(&a)?)?,
@@ -1148,14 +1261,14 @@ fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, se
                 .flat()
                 .iter()
                 .map(|v| match v {
-                    Value::Str(s) => crate::sql::parse_select_item(s),
+                    Value::Str(s) => crate::sql::parse_select_item(s).map(|e| bind_udfs(script, e)),
                     other => Err(EngineError::python("TypeError", format!("selectExpr expects strings, got {}", other.type_name()))),
                 })
                 .collect::<Result<_>>()?;
             df.select(items)?
         }
         "filter" | "where" => match a.req(0, "condition")? {
-            Value::Str(s) => df.filter(crate::sql::parse_expr(&s)?)?,
+            Value::Str(s) => df.filter(bind_udfs(script, crate::sql::parse_expr(&s)?))?,
             Value::Column(c) => df.filter(c)?,
             other => {
                 return Err(EngineError::python(
@@ -1298,7 +1411,7 @@ fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, se
 fn static_action(df: DataFrame, name: &str, a: Args, sess: &mut Session) -> Result<Value> {
     let mut op = crate::exec::build(&df.plan, crate::exec::OutputMode::Append)?;
     let mut ctx = crate::exec::BatchCtx {
-        eval: crate::eval::EvalCtx { zone: sess.zone.clone(), now_micros: sess.now_ms * 1000 },
+        eval: crate::eval::EvalCtx { zone: sess.zone.clone(), now_micros: sess.now_ms * 1000, lambda: vec![] },
         inputs: &[],
         watermark: None,
         mode: crate::exec::OutputMode::Append,

@@ -6,7 +6,9 @@
 
 pub mod api;
 pub mod functions;
+pub mod lambda;
 pub mod names;
+pub mod udf;
 pub mod value;
 
 use std::collections::HashMap;
@@ -55,6 +57,13 @@ pub struct Script {
     pub printed: Vec<String>,
     /// The wait an awaitTermination call inside an expression asked for.
     pending_wait: Option<Wait>,
+    /// How many lambda variables PySpark has made (`x_0`, `y_1`, ...).
+    pub(crate) lambda_vars: usize,
+    /// UDFs registered with `spark.udf.register`, for SQL strings.
+    pub(crate) udfs: HashMap<String, Rc<value::UdfDef>>,
+    /// Statements and calls run, against `step_limit` (a UDF's budget).
+    steps: u64,
+    step_limit: u64,
 }
 
 /// Python's SyntaxError for a script rustpython cannot parse.
@@ -93,7 +102,54 @@ impl Script {
             state: ScriptState::Ready,
             printed: Vec::new(),
             pending_wait: None,
+            lambda_vars: 0,
+            udfs: HashMap::new(),
+            steps: 0,
+            step_limit: u64::MAX,
         })
+    }
+
+    /// An interpreter for running a UDF's function: the script's globals as
+    /// they were, and a budget of steps per call.
+    pub(crate) fn for_udf(line_starts: Vec<usize>, globals: HashMap<String, Value>, step_limit: u64) -> Script {
+        Script {
+            line_starts,
+            body: Vec::new(),
+            pc: 0,
+            globals,
+            locals: Vec::new(),
+            state: ScriptState::Ready,
+            printed: Vec::new(),
+            pending_wait: None,
+            lambda_vars: 0,
+            udfs: HashMap::new(),
+            steps: 0,
+            step_limit,
+        }
+    }
+
+    pub(crate) fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
+    pub(crate) fn globals(&self) -> &HashMap<String, Value> {
+        &self.globals
+    }
+
+    /// Starts a new budget of steps.
+    pub(crate) fn reset_steps(&mut self) {
+        self.steps = 0;
+    }
+
+    fn step(&mut self) -> Result<()> {
+        self.steps += 1;
+        if self.steps > self.step_limit {
+            return Err(EngineError::unsupported(format!(
+                "a Python UDF that runs more than {} steps for one row (is it looping forever?)",
+                self.step_limit
+            )));
+        }
+        Ok(())
     }
 
     fn span(&self, r: &impl Ranged) -> Span {
@@ -186,6 +242,7 @@ impl Script {
     fn exec(&mut self, stmt: &ast::Stmt, sess: &mut Session) -> Result<Flow> {
         use ast::Stmt as S;
         let span = self.span(stmt);
+        self.step().map_err(|e| e.at(span))?;
         let r = (|| -> Result<Flow> {
             match stmt {
                 S::Expr(e) => match self.eval(&e.value, sess) {
@@ -255,8 +312,14 @@ impl Script {
                         };
                         params.push((a.def.arg.to_string(), default));
                     }
-                    let def = FuncDef { name: f.name.to_string(), params, body: f.body.clone() };
-                    self.set(f.name.as_str(), Value::Function(Rc::new(def)));
+                    let def = FuncDef { name: f.name.to_string(), params, body: f.body.clone(), closure: self.locals.last().cloned() };
+                    let mut v = Value::Function(Rc::new(def));
+                    // `@udf(...)` and other decorators, innermost first.
+                    for d in f.decorator_list.iter().rev() {
+                        let dv = self.eval(d, sess)?;
+                        v = self.call(dv, vec![v], vec![], sess)?;
+                    }
+                    self.set(f.name.as_str(), v);
                     Ok(Flow::Normal)
                 }
                 S::Return(r) => {
@@ -485,7 +548,27 @@ impl Script {
                     }
                     Value::Str(v.to_str())
                 }
-                E::Lambda(_) => return Err(self.unsupported("lambda", e)),
+                E::Lambda(l) => {
+                    let args = &l.args;
+                    if args.vararg.is_some() || args.kwarg.is_some() {
+                        return Err(self.unsupported("*args/**kwargs in a lambda", e));
+                    }
+                    let mut params = Vec::new();
+                    for a in args.posonlyargs.iter().chain(&args.args).chain(&args.kwonlyargs) {
+                        let default = match &a.default {
+                            Some(d) => Some(self.eval(d, sess)?),
+                            None => None,
+                        };
+                        params.push((a.def.arg.to_string(), default));
+                    }
+                    let ret = ast::Stmt::Return(ast::StmtReturn { range: l.range, value: Some(l.body.clone()) });
+                    Value::Function(Rc::new(FuncDef {
+                        name: "<lambda>".into(),
+                        params,
+                        body: vec![ret],
+                        closure: self.locals.last().cloned(),
+                    }))
+                }
                 _ => return Err(self.unsupported("this kind of expression", e)),
             })
         })();
@@ -511,6 +594,7 @@ impl Script {
         let items = iterate(self.eval(&g.iter, sess)?)?;
         let mut out = Vec::new();
         for item in items {
+            self.step()?;
             self.assign(&g.target, item, sess)?;
             let mut keep = true;
             for cond in &g.ifs {
@@ -545,7 +629,8 @@ impl Script {
         if self.locals.len() > 64 {
             return Err(EngineError::python("RecursionError", "maximum recursion depth exceeded"));
         }
-        let mut frame = HashMap::new();
+        self.step()?;
+        let mut frame = def.closure.clone().unwrap_or_default();
         if args.len() > def.params.len() {
             return Err(EngineError::python(
                 "TypeError",
