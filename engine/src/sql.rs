@@ -3133,9 +3133,12 @@ mod tests {
             let e = parse_expr(sql).expect_err(sql);
             assert_eq!(e.class_or_type(), "PARSE_SYNTAX_ERROR", "{sql}: {e}");
         }
+        // Lambdas: their variables shadow columns, and name as Spark's resolved ones do.
+        let e = parse_expr("exists(arr, x -> x.a > n)").expect("lambda");
+        assert_eq!(e.pretty(), "exists(arr, lambdafunction((namedlambdavariable().a > n), namedlambdavariable()))");
         // Spark reads a lone `select` as a column name too.
         assert_eq!(parse_expr("select").ok(), Some(Expr::col("select")));
-        for sql in ["~n", "sum(n) over ()", "interval 1 month", "exists(arr, x -> x > 1)", "n in (select 1)", "x'0A'"] {
+        for sql in ["~n", "sum(n) over ()", "interval 1 month", "n in (select 1)", "x'0A'"] {
             assert_eq!(err(sql).class_or_type(), "STREAMLAB_UNSUPPORTED", "{sql}");
         }
     }

@@ -384,14 +384,24 @@ fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
                 None => vec![],
             };
             if name == "sorted" {
+                let keys: Vec<Value> = match a.kw("key").filter(|k| !matches!(k, Value::None)) {
+                    Some(k) => items.iter().map(|x| script.call(k.clone(), vec![x.clone()], vec![], sess)).collect::<Result<_>>()?,
+                    None => items.clone(),
+                };
+                let reverse = a.kw("reverse").and_then(|r| r.truthy()).unwrap_or(false);
+                let mut order: Vec<usize> = (0..items.len()).collect();
                 let mut err = None;
-                items.sort_by(|x, y| py_cmp(x, y).unwrap_or_else(|e| {
-                    err.get_or_insert(e);
-                    std::cmp::Ordering::Equal
-                }));
+                order.sort_by(|&x, &y| {
+                    let o = py_cmp(&keys[x], &keys[y]).unwrap_or_else(|e| {
+                        err.get_or_insert(e);
+                        std::cmp::Ordering::Equal
+                    });
+                    if reverse { o.reverse() } else { o }
+                });
                 if let Some(e) = err {
                     return Err(e);
                 }
+                items = order.into_iter().map(|i| items[i].clone()).collect();
             }
             if name == "reversed" {
                 items.reverse();
@@ -438,6 +448,29 @@ fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
             let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
             Value::List((0..n).map(|i| Value::Tuple(lists.iter().map(|l| l[i].clone()).collect())).collect())
         }
+        "map" | "filter" if a.pos.len() >= 2 => {
+            let f = a.pos[0].clone();
+            let lists: Vec<Vec<Value>> = a.pos[1..].iter().cloned().map(iterate).collect::<Result<_>>()?;
+            let mut out = Vec::new();
+            if name == "map" {
+                let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
+                for i in 0..n {
+                    let args = lists.iter().map(|l| l[i].clone()).collect();
+                    out.push(script.call(f.clone(), args, vec![], sess)?);
+                }
+            } else {
+                for x in lists.into_iter().next().unwrap_or_default() {
+                    let keep = match &f {
+                        Value::None => x.truthy().unwrap_or(true),
+                        f => script.call(f.clone(), vec![x.clone()], vec![], sess)?.truthy().unwrap_or(true),
+                    };
+                    if keep {
+                        out.push(x);
+                    }
+                }
+            }
+            Value::List(out)
+        }
         "min" | "max" | "sum" | "abs" | "round" | "filter" | "map" | "pow" => {
             // A script that did not star-import pyspark's functions uses Python's.
             let items = if a.pos.len() == 1 { iterate(a.pos[0].clone()).unwrap_or_else(|_| a.pos.clone()) } else { a.pos.clone() };
@@ -461,17 +494,26 @@ fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
                 },
                 "sum" => items.into_iter().try_fold(Value::Int(0), |acc, v| binop(&ast::Operator::Add, acc, v))?,
                 "min" | "max" => {
-                    let mut best: Option<Value> = None;
+                    let key = a.kw("key").filter(|k| !matches!(k, Value::None));
+                    let mut best: Option<(Value, Value)> = None;
                     for v in items {
+                        let k = match &key {
+                            Some(f) => script.call(f.clone(), vec![v.clone()], vec![], sess)?,
+                            None => v.clone(),
+                        };
                         best = Some(match best {
-                            None => v,
-                            Some(b) => {
-                                let o = py_cmp(&v, &b)?;
-                                if (name == "min" && o.is_lt()) || (name == "max" && o.is_gt()) { v } else { b }
+                            None => (v, k),
+                            Some((bv, bk)) => {
+                                let o = py_cmp(&k, &bk)?;
+                                if (name == "min" && o.is_lt()) || (name == "max" && o.is_gt()) { (v, k) } else { (bv, bk) }
                             }
                         });
                     }
-                    best.ok_or_else(|| EngineError::python("ValueError", format!("{name}() arg is an empty sequence")))?
+                    match (best, a.kw("default")) {
+                        (Some((v, _)), _) => v,
+                        (None, Some(d)) => d,
+                        (None, None) => return Err(EngineError::python("ValueError", format!("{name}() arg is an empty sequence"))),
+                    }
                 }
                 _ => return Err(EngineError::unsupported(format!("Python's {name}()"))),
             }
@@ -486,6 +528,10 @@ fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
             _ => false,
         }),
         "type" => Value::Str(a.req(0, "obj")?.type_name().to_string()),
+        "format" => {
+            let spec = a.opt(1, "format_spec").map(|s| s.to_str()).unwrap_or_default();
+            Value::Str(super::format::format_value(&a.req(0, "value")?, &spec)?)
+        }
         other => return Err(EngineError::unsupported(format!("Python's {other}()"))),
     })
 }
@@ -777,27 +823,53 @@ pub fn subscript(obj: Value, key: Value) -> Result<Value> {
     })
 }
 
-pub fn slice(obj: Value, lo: Option<Value>, hi: Option<Value>) -> Result<Value> {
-    let idx = |v: Option<Value>, len: usize, default: usize| -> usize {
+pub fn slice(obj: Value, lo: Option<Value>, hi: Option<Value>, step: Option<Value>) -> Result<Value> {
+    let int = |v: Option<Value>| -> Result<Option<i64>> {
         match v {
-            Some(Value::Int(i)) if i < 0 => (len as i64 + i).max(0) as usize,
-            Some(Value::Int(i)) => (i as usize).min(len),
-            _ => default,
+            None | Some(Value::None) => Ok(None),
+            Some(Value::Int(i)) => Ok(Some(i)),
+            Some(Value::Bool(b)) => Ok(Some(b as i64)),
+            Some(other) => Err(EngineError::python(
+                "TypeError",
+                format!("slice indices must be integers or None or have an __index__ method, not {}", other.type_name()),
+            )),
         }
     };
+    let (lo, hi, step) = (int(lo)?, int(hi)?, int(step)?.unwrap_or(1));
+    if step == 0 {
+        return Err(EngineError::python("ValueError", "slice step cannot be zero"));
+    }
+    // Python's slice.indices(len).
+    let pick = |len: usize| -> Vec<usize> {
+        let len = len as i64;
+        let clamp = |i: i64, lo_bound: i64, hi_bound: i64| {
+            let i = if i < 0 { i + len } else { i };
+            i.clamp(lo_bound, hi_bound)
+        };
+        let mut out = Vec::new();
+        if step > 0 {
+            let (a, b) = (lo.map_or(0, |i| clamp(i, 0, len)), hi.map_or(len, |i| clamp(i, 0, len)));
+            let mut i = a;
+            while i < b {
+                out.push(i as usize);
+                i += step;
+            }
+        } else {
+            let (a, b) = (lo.map_or(len - 1, |i| clamp(i, -1, len - 1)), hi.map_or(-1, |i| clamp(i, -1, len - 1)));
+            let mut i = a;
+            while i > b {
+                out.push(i as usize);
+                i += step;
+            }
+        }
+        out
+    };
     Ok(match obj {
-        Value::List(v) => {
-            let (a, b) = (idx(lo, v.len(), 0), idx(hi, v.len(), v.len()));
-            Value::List(if a < b { v[a..b].to_vec() } else { vec![] })
-        }
-        Value::Tuple(v) => {
-            let (a, b) = (idx(lo, v.len(), 0), idx(hi, v.len(), v.len()));
-            Value::Tuple(if a < b { v[a..b].to_vec() } else { vec![] })
-        }
+        Value::List(v) => Value::List(pick(v.len()).into_iter().map(|i| v[i].clone()).collect()),
+        Value::Tuple(v) => Value::Tuple(pick(v.len()).into_iter().map(|i| v[i].clone()).collect()),
         Value::Str(s) => {
             let c: Vec<char> = s.chars().collect();
-            let (a, b) = (idx(lo, c.len(), 0), idx(hi, c.len(), c.len()));
-            Value::Str(if a < b { c[a..b].iter().collect() } else { String::new() })
+            Value::Str(pick(c.len()).into_iter().map(|i| c[i]).collect())
         }
         Value::Column(_) => return Err(EngineError::python("ValueError", "Column slices are not supported; use substr()")),
         o => return Err(EngineError::python("TypeError", format!("'{}' object is not subscriptable", o.type_name()))),
@@ -926,17 +998,134 @@ fn str_method(s: &str, name: &str, a: Args) -> Result<Value> {
     Ok(match name {
         "upper" => Value::Str(s.to_uppercase()),
         "lower" => Value::Str(s.to_lowercase()),
-        "strip" => Value::Str(s.trim().to_string()),
-        "lstrip" => Value::Str(s.trim_start().to_string()),
-        "rstrip" => Value::Str(s.trim_end().to_string()),
-        "split" => Value::List(match a.opt(0, "sep") {
-            Some(Value::Str(sep)) => s.split(sep.as_str()).map(|x| Value::Str(x.to_string())).collect(),
-            _ => s.split_whitespace().map(|x| Value::Str(x.to_string())).collect(),
-        }),
+        "strip" | "lstrip" | "rstrip" => {
+            let chars: Option<Vec<char>> = match a.opt(0, "chars") {
+                Some(Value::Str(c)) => Some(c.chars().collect()),
+                _ => None,
+            };
+            let pat = |c: char| match &chars {
+                Some(cs) => cs.contains(&c),
+                None => c.is_whitespace(),
+            };
+            Value::Str(match name {
+                "strip" => s.trim_matches(pat),
+                "lstrip" => s.trim_start_matches(pat),
+                _ => s.trim_end_matches(pat),
+            }.to_string())
+        }
+        "split" => {
+            let max = match a.opt(1, "maxsplit") { Some(Value::Int(m)) if m >= 0 => Some(m as usize), _ => None };
+            Value::List(match a.opt(0, "sep") {
+                Some(Value::Str(sep)) if sep.is_empty() => return Err(EngineError::python("ValueError", "empty separator")),
+                Some(Value::Str(sep)) => match max {
+                    Some(m) => s.splitn(m + 1, sep.as_str()).map(|x| Value::Str(x.to_string())).collect(),
+                    None => s.split(sep.as_str()).map(|x| Value::Str(x.to_string())).collect(),
+                },
+                _ => match max {
+                    Some(m) => {
+                        let mut out = Vec::new();
+                        let mut rest = s.trim_start();
+                        while !rest.is_empty() {
+                            if out.len() == m {
+                                out.push(Value::Str(rest.to_string()));
+                                break;
+                            }
+                            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                            out.push(Value::Str(rest[..end].to_string()));
+                            rest = rest[end..].trim_start();
+                        }
+                        out
+                    }
+                    None => s.split_whitespace().map(|x| Value::Str(x.to_string())).collect(),
+                },
+            })
+        }
         "join" => Value::Str(iterate(a.req(0, "iterable")?)?.iter().map(|v| v.to_str()).collect::<Vec<_>>().join(s)),
         "replace" => Value::Str(s.replace(&a.str(0, "old")?, &a.str(1, "new")?)),
-        "startswith" => Value::Bool(s.starts_with(&a.str(0, "prefix")?)),
-        "endswith" => Value::Bool(s.ends_with(&a.str(0, "suffix")?)),
+        "startswith" | "endswith" => {
+            let probes = match a.req(0, "prefix")? {
+                Value::Tuple(t) => t.iter().map(|v| v.to_str()).collect::<Vec<_>>(),
+                Value::Str(p) => vec![p],
+                other => return Err(EngineError::python("TypeError", format!("{name} first arg must be str or a tuple of str, not {}", other.type_name()))),
+            };
+            Value::Bool(probes.iter().any(|p| if name == "startswith" { s.starts_with(p.as_str()) } else { s.ends_with(p.as_str()) }))
+        }
+        "capitalize" => {
+            let mut c = s.chars();
+            Value::Str(match c.next() {
+                Some(f) => f.to_uppercase().chain(c.flat_map(|x| x.to_lowercase())).collect(),
+                None => String::new(),
+            })
+        }
+        "title" => {
+            let mut out = String::new();
+            let mut prev_letter = false;
+            for ch in s.chars() {
+                if ch.is_alphabetic() {
+                    if prev_letter { out.extend(ch.to_lowercase()) } else { out.extend(ch.to_uppercase()) }
+                    prev_letter = true;
+                } else {
+                    out.push(ch);
+                    prev_letter = false;
+                }
+            }
+            Value::Str(out)
+        }
+        "swapcase" => Value::Str(s.chars().map(|c| if c.is_uppercase() { c.to_lowercase().collect::<String>() } else { c.to_uppercase().collect() }).collect()),
+        "find" | "index" | "rfind" | "rindex" => {
+            let sub = a.str(0, "sub")?;
+            let pos = if name.starts_with('r') { s.rfind(&sub) } else { s.find(&sub) };
+            match pos {
+                Some(b) => Value::Int(s[..b].chars().count() as i64),
+                None if name.ends_with("index") => return Err(EngineError::python("ValueError", "substring not found")),
+                None => Value::Int(-1),
+            }
+        }
+        "count" => {
+            let sub = a.str(0, "sub")?;
+            Value::Int(if sub.is_empty() { s.chars().count() as i64 + 1 } else { s.matches(sub.as_str()).count() as i64 })
+        }
+        "isdigit" | "isnumeric" | "isdecimal" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
+        "isalpha" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_alphabetic())),
+        "isalnum" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_alphanumeric())),
+        "isspace" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_whitespace())),
+        "isupper" => Value::Bool(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_lowercase())),
+        "islower" => Value::Bool(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_uppercase())),
+        "zfill" => {
+            let w = match a.req(0, "width")? { Value::Int(w) => w.max(0) as usize, _ => 0 };
+            let n = s.chars().count();
+            if n >= w {
+                Value::Str(s.to_string())
+            } else if let Some(rest) = s.strip_prefix(['-', '+']) {
+                Value::Str(format!("{}{}{rest}", &s[..1], "0".repeat(w - n)))
+            } else {
+                Value::Str(format!("{}{s}", "0".repeat(w - n)))
+            }
+        }
+        "ljust" | "rjust" | "center" => {
+            let w = match a.req(0, "width")? { Value::Int(w) => w.max(0) as usize, _ => 0 };
+            let fill = a.opt(1, "fillchar").map(|f| f.to_str()).unwrap_or_else(|| " ".into());
+            let n = s.chars().count();
+            let pad = w.saturating_sub(n);
+            let (l, r) = match name {
+                "ljust" => (0, pad),
+                "rjust" => (pad, 0),
+                _ => (pad / 2 + (pad % 2 & w % 2), pad - (pad / 2 + (pad % 2 & w % 2))),
+            };
+            Value::Str(format!("{}{s}{}", fill.repeat(l), fill.repeat(r)))
+        }
+        "rsplit" => Value::List(match a.opt(0, "sep") {
+            Some(Value::Str(sep)) => s.rsplit(sep.as_str()).collect::<Vec<_>>().into_iter().rev().map(|x| Value::Str(x.to_string())).collect(),
+            _ => s.split_whitespace().map(|x| Value::Str(x.to_string())).collect(),
+        }),
+        "splitlines" => Value::List(s.lines().map(|x| Value::Str(x.to_string())).collect()),
+        "partition" => {
+            let sep = a.str(0, "sep")?;
+            match s.split_once(sep.as_str()) {
+                Some((x, y)) => Value::Tuple(vec![Value::Str(x.into()), Value::Str(sep), Value::Str(y.into())]),
+                None => Value::Tuple(vec![Value::Str(s.into()), Value::Str(String::new()), Value::Str(String::new())]),
+            }
+        }
         "format" => {
             let mut out = String::new();
             let mut pos = a.pos.iter();
@@ -944,7 +1133,7 @@ fn str_method(s: &str, name: &str, a: Args) -> Result<Value> {
             while let Some(i) = rest.find('{') {
                 out.push_str(&rest[..i]);
                 let Some(j) = rest[i..].find('}') else { break };
-                let field = &rest[i + 1..i + j];
+                let (field, spec) = rest[i + 1..i + j].split_once(':').unwrap_or((&rest[i + 1..i + j], ""));
                 let v = if field.is_empty() {
                     pos.next().cloned()
                 } else if let Ok(n) = field.parse::<usize>() {
@@ -952,7 +1141,9 @@ fn str_method(s: &str, name: &str, a: Args) -> Result<Value> {
                 } else {
                     a.kw(field)
                 };
-                out.push_str(&v.map(|v| v.to_str()).unwrap_or_default());
+                if let Some(v) = v {
+                    out.push_str(&super::format::format_value(&v, spec)?);
+                }
                 rest = &rest[i + j + 1..];
             }
             out.push_str(rest);

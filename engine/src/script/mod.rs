@@ -5,6 +5,7 @@
 //! pauses at `awaitTermination()` until the query it waits on ends.
 
 pub mod api;
+pub mod format;
 pub mod functions;
 pub mod lambda;
 pub mod names;
@@ -519,7 +520,8 @@ impl Script {
                     if let E::Slice(sl) = s.slice.as_ref() {
                         let lo = sl.lower.as_ref().map(|x| self.eval(x, sess)).transpose()?;
                         let hi = sl.upper.as_ref().map(|x| self.eval(x, sess)).transpose()?;
-                        return api::slice(obj, lo, hi);
+                        let step = sl.step.as_ref().map(|x| self.eval(x, sess)).transpose()?;
+                        return api::slice(obj, lo, hi, step);
                     }
                     let key = self.eval(&s.slice, sess)?;
                     api::subscript(obj, key)?
@@ -543,10 +545,16 @@ impl Script {
                 }
                 E::FormattedValue(f) => {
                     let v = self.eval(&f.value, sess)?;
-                    if f.format_spec.is_some() {
-                        return Err(self.unsupported("format specs in f-strings", e));
-                    }
-                    Value::Str(v.to_str())
+                    let v = match f.conversion {
+                        ast::ConversionFlag::Repr | ast::ConversionFlag::Ascii => Value::Str(v.repr()),
+                        ast::ConversionFlag::Str => Value::Str(v.to_str()),
+                        ast::ConversionFlag::None => v,
+                    };
+                    let spec = match &f.format_spec {
+                        Some(s) => self.eval(s, sess)?.to_str(),
+                        None => String::new(),
+                    };
+                    Value::Str(format::format_value(&v, &spec)?)
                 }
                 E::Lambda(l) => {
                     let args = &l.args;
@@ -773,7 +781,7 @@ fn star_import(module: &str) -> Option<Vec<(String, Value)>> {
 fn python_builtin(name: &str) -> Option<Value> {
     const BUILTINS: &[&str] = &[
         "print", "len", "str", "int", "float", "bool", "list", "tuple", "dict", "range", "enumerate", "zip", "sorted",
-        "min", "max", "sum", "abs", "round", "isinstance", "type", "repr", "set", "reversed", "any", "all", "map",
+        "min", "max", "sum", "abs", "round", "isinstance", "type", "repr", "set", "reversed", "any", "all", "map", "format",
         "filter",
     ];
     BUILTINS.contains(&name).then(|| Value::Builtin(format!("py.{name}")))
