@@ -179,6 +179,9 @@ const COLUMN_METHODS: &[&str] = &[
 
 const STR_METHODS: &[&str] = &[
     "upper", "lower", "strip", "split", "join", "format", "replace", "startswith", "endswith", "lstrip", "rstrip",
+    "capitalize", "title", "swapcase", "find", "index", "rfind", "rindex", "count", "isdigit", "isnumeric", "isdecimal",
+    "isalpha", "isalnum", "isspace", "isupper", "islower", "zfill", "ljust", "rjust", "center", "rsplit", "splitlines",
+    "partition",
 ];
 
 /// Arguments of a call, fetched by position or keyword.
@@ -536,7 +539,7 @@ fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
     })
 }
 
-fn py_eq(a: &Value, b: &Value) -> bool {
+pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
@@ -557,6 +560,17 @@ fn py_cmp(a: &Value, b: &Value) -> Result<std::cmp::Ordering> {
         (Value::Float(x), Value::Int(y)) => x.partial_cmp(&(*y as f64)).unwrap_or(std::cmp::Ordering::Equal),
         (Value::Str(x), Value::Str(y)) => x.cmp(y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Int(y)) => (*x as i64).cmp(y),
+        (Value::Int(x), Value::Bool(y)) => x.cmp(&(*y as i64)),
+        (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
+            for (p, q) in x.iter().zip(y) {
+                let o = py_cmp(p, q)?;
+                if o.is_ne() {
+                    return Ok(o);
+                }
+            }
+            x.len().cmp(&y.len())
+        }
         _ => {
             return Err(EngineError::python(
                 "TypeError",

@@ -246,6 +246,9 @@ impl Script {
         self.step().map_err(|e| e.at(span))?;
         let r = (|| -> Result<Flow> {
             match stmt {
+                // `xs.append(v)` on a list variable: lists are values here,
+                // so the variable takes the longer list.
+                S::Expr(e) if self.list_mutation(&e.value, sess)? => Ok(Flow::Normal),
                 S::Expr(e) => match self.eval(&e.value, sess) {
                     Ok(_) => Ok(Flow::Normal),
                     Err(x) => Err(x),
@@ -408,8 +411,76 @@ impl Script {
             }
             ast::Expr::Tuple(t) => self.unpack(&t.elts, v, sess),
             ast::Expr::List(t) => self.unpack(&t.elts, v, sess),
+            // `d[k] = v` / `xs[i] = v` on a variable.
+            ast::Expr::Subscript(sub) if matches!(sub.value.as_ref(), ast::Expr::Name(_)) => {
+                let ast::Expr::Name(n) = sub.value.as_ref() else {
+                    return Err(self.unsupported("assigning to this kind of target", target));
+                };
+                let key = self.eval(&sub.slice, sess)?;
+                let updated = match self.lookup(n.id.as_str())? {
+                    Value::Dict(mut d) => {
+                        match d.iter_mut().find(|(k, _)| api::py_eq(k, &key)) {
+                            Some(slot) => slot.1 = v,
+                            None => d.push((key, v)),
+                        }
+                        Value::Dict(d)
+                    }
+                    Value::List(mut items) => {
+                        let len = items.len() as i64;
+                        let i = match key {
+                            Value::Int(i) if i < 0 => i + len,
+                            Value::Int(i) => i,
+                            other => {
+                                return Err(EngineError::python("TypeError", format!("list indices must be integers or slices, not {}", other.type_name())))
+                            }
+                        };
+                        if i < 0 || i >= len {
+                            return Err(EngineError::python("IndexError", "list assignment index out of range"));
+                        }
+                        items[i as usize] = v;
+                        Value::List(items)
+                    }
+                    other => {
+                        return Err(EngineError::python("TypeError", format!("'{}' object does not support item assignment", other.type_name())))
+                    }
+                };
+                self.set(n.id.as_str(), updated);
+                Ok(())
+            }
             _ => Err(self.unsupported("assigning to this kind of target", target)),
         }
+    }
+
+    /// Runs `name.append(x)` / `extend` / `insert` / `pop()` as a statement
+    /// on a list variable, or `name.add(x)` on a set; false when `e` is not one.
+    fn list_mutation(&mut self, e: &ast::Expr, sess: &mut Session) -> Result<bool> {
+        let ast::Expr::Call(c) = e else { return Ok(false) };
+        let ast::Expr::Attribute(attr) = c.func.as_ref() else { return Ok(false) };
+        let ast::Expr::Name(n) = attr.value.as_ref() else { return Ok(false) };
+        let method = attr.attr.as_str();
+        if !matches!(method, "append" | "extend" | "insert" | "pop" | "clear") {
+            return Ok(false);
+        }
+        let Ok(Value::List(mut items)) = self.lookup(n.id.as_str()) else { return Ok(false) };
+        let args = self.eval_items(&c.args, sess)?;
+        match (method, args.as_slice()) {
+            ("append", [x]) => items.push(x.clone()),
+            ("extend", [x]) => items.extend(iterate(x.clone())?),
+            ("insert", [Value::Int(i), x]) => {
+                let len = items.len() as i64;
+                let i = if *i < 0 { (*i + len).max(0) } else { (*i).min(len) };
+                items.insert(i as usize, x.clone());
+            }
+            ("pop", []) => {
+                if items.pop().is_none() {
+                    return Err(EngineError::python("IndexError", "pop from empty list"));
+                }
+            }
+            ("clear", []) => items.clear(),
+            _ => return Err(EngineError::python("TypeError", format!("list.{method}() got unexpected arguments"))),
+        }
+        self.set(n.id.as_str(), Value::List(items));
+        Ok(true)
     }
 
     fn unpack(&mut self, targets: &[ast::Expr], v: Value, sess: &mut Session) -> Result<()> {
