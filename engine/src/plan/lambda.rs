@@ -46,7 +46,7 @@ fn mismatch(whole: &Expr, ordinal: &str, required: &str, arg: &Expr, got: &DataT
             arg.pretty(),
             types::sql_name(got)
         ),
-        "42K09",
+        "42K09;",
     )
 }
 
@@ -81,7 +81,7 @@ impl Resolver<'_> {
             return Err(EngineError::analysis(
                 "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
                 format!("Cannot resolve \"{}\": a lambda function (x -> ...) is expected here.", l.pretty()),
-                "42K09",
+                "42K09;",
             ));
         };
         if params.len() < min || params.len() > var_types.len() {
@@ -112,7 +112,7 @@ fn predicate(mut l: PLambda, whole: &Expr) -> Result<PLambda> {
                 "lambdafunction",
                 types::sql_name(other)
             ),
-            "42K09",
+            "42K09;",
         )),
     }
 }
@@ -176,7 +176,7 @@ pub(super) fn resolve_higher_order(r: &Resolver, name: &str, args: &[Expr], whol
                         lam[0].pretty(),
                         types::sql_name(&merge.body.ty)
                     ),
-                    "42K09",
+                    "42K09;",
                 ));
             }
             let mut merge = merge;
