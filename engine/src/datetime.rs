@@ -107,3 +107,42 @@ mod tests {
         assert!(parse_with_pattern("nope", "yyyy-MM-dd").is_none());
     }
 }
+
+/// Days in a month of the proleptic Gregorian calendar (java.time's).
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a valid proleptic Gregorian date, without a
+/// calendar library (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = month as i32;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod calendar_tests {
+    use super::*;
+
+    #[test]
+    fn civil_days_match_chrono() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        for (y, m, d) in [(1970, 1, 1), (2024, 2, 29), (1969, 12, 31), (2000, 3, 1), (1, 1, 1), (9999, 12, 31), (1900, 2, 28)] {
+            let want = (NaiveDate::from_ymd_opt(y, m, d).unwrap() - epoch).num_days() as i32;
+            assert_eq!(days_from_civil(y, m, d), want, "{y}-{m}-{d}");
+        }
+        assert_eq!(days_in_month(1900, 2), 28);
+        assert_eq!(days_in_month(2000, 2), 29);
+        assert_eq!(days_in_month(2023, 11), 30);
+    }
+}

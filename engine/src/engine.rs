@@ -44,8 +44,16 @@ impl Engine {
         self.sess.inputs.put_file(path, content);
     }
 
-    /// Lines arrive on a socket port.
+    /// Lines arrive on a socket port (stamped with the host's last "now").
     pub fn push_lines(&mut self, port: u16, lines: impl IntoIterator<Item = String>) {
+        self.sess.inputs.push_lines(port, lines);
+    }
+
+    /// Lines arrive on a socket port at `now_ms` (the socket source's
+    /// `includeTimestamp` column).
+    pub fn push_lines_at(&mut self, port: u16, lines: impl IntoIterator<Item = String>, now_ms: i64) {
+        self.sess.now_ms = now_ms;
+        self.sess.inputs.now_ms = now_ms;
         self.sess.inputs.push_lines(port, lines);
     }
 
@@ -57,6 +65,7 @@ impl Engine {
     /// Parses and runs the script until it ends or waits on a query.
     pub fn start_script(&mut self, source: &str, now_ms: i64) -> Result<(), EngineError> {
         self.sess.now_ms = now_ms;
+        self.sess.inputs.now_ms = now_ms;
         let mut script = Script::parse(source)?;
         script.run(&mut self.sess);
         self.script = Some(script);
@@ -85,7 +94,7 @@ impl Engine {
     pub fn socket_sources(&self) -> Vec<SocketSource> {
         let mut out: Vec<SocketSource> = Vec::new();
         for s in &self.sess.sources {
-            if let SourceKind::Socket { host, port } = &s.kind {
+            if let SourceKind::Socket { host, port, .. } = &s.kind {
                 let src = SocketSource { host: host.clone(), port: *port };
                 if !out.contains(&src) {
                     out.push(src);
@@ -134,6 +143,7 @@ impl Engine {
 
     fn drive(&mut self, now_ms: i64, until_idle: bool) {
         self.sess.now_ms = now_ms;
+        self.sess.inputs.now_ms = now_ms;
         let mut batches = 0;
         loop {
             let mut progressed = false;

@@ -13,6 +13,7 @@ pub use error::{EngineError, ErrorKind, Result, Span};
 pub use zone::SessionZone;
 pub mod datetime;
 pub mod eval;
+pub mod functions;
 pub mod interval;
 pub mod plan;
 pub mod exec;

@@ -72,6 +72,24 @@ impl SessionZone {
         local_micros - offset as i64 * 1_000_000
     }
 
+    /// The offset when it never changes (UTC, a fixed offset), so callers can
+    /// skip the zone rules per row.
+    pub fn fixed_offset_seconds(&self) -> Option<i32> {
+        match self {
+            SessionZone::Fixed(off) => Some(off.local_minus_utc()),
+            SessionZone::Named(chrono_tz::UTC) | SessionZone::Named(chrono_tz::Etc::UTC) => Some(0),
+            SessionZone::Named(_) => None,
+        }
+    }
+
+    /// `local_to_utc_micros` for wall-clock micros since the epoch.
+    pub fn local_micros_to_utc_micros(&self, local_micros: i64) -> i64 {
+        match chrono::DateTime::from_timestamp_micros(local_micros) {
+            Some(dt) => self.local_to_utc_micros(&dt.naive_utc()),
+            None => local_micros,
+        }
+    }
+
     /// Local wall-clock micros for a UTC instant.
     pub fn utc_to_local_micros(&self, utc_micros: i64) -> i64 {
         utc_micros + self.offset_seconds_at_utc(utc_micros) as i64 * 1_000_000

@@ -203,7 +203,7 @@ fn run_script(file: &str, timezone: &str) -> ExitCode {
         let mut got = false;
         while let Ok((port, line)) = rx.try_recv() {
             if let Ok(l) = line {
-                engine.push_lines(port, [l]);
+                engine.push_lines_at(port, [l], now_ms());
                 got = true;
             }
         }
@@ -223,7 +223,7 @@ fn run_script(file: &str, timezone: &str) -> ExitCode {
             let wait = engine.next_wakeup_ms().map(|t| (t - now_ms()).clamp(1, 50)).unwrap_or(20);
             match rx.recv_timeout(Duration::from_millis(wait as u64)) {
                 Ok((port, Ok(l))) => {
-                    engine.push_lines(port, [l]);
+                    engine.push_lines_at(port, [l], now_ms());
                     // Let lines written together arrive together.
                     std::thread::sleep(Duration::from_millis(5));
                 }

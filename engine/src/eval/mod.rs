@@ -7,6 +7,7 @@ pub mod cast;
 pub mod lambda;
 pub mod maps;
 pub mod scalar;
+pub mod subexpr;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use arrow::record_batch::RecordBatch;
 
 use crate::error::Result;
 use crate::plan::expr::{BinaryOp, Lit, PExpr, PKind};
+use crate::plan::functions::ScalarFn;
 use crate::zone::SessionZone;
 
 /// What evaluation needs besides the batch: the session zone and the
@@ -42,6 +44,16 @@ pub fn eval(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx) -> Result<ArrayRef> {
         PKind::Negate(x) => arith::negate(&eval(x, batch, ctx)?)?,
         PKind::IsNull(x) => Arc::new(arrow::compute::is_null(&eval(x, batch, ctx)?)?),
         PKind::IsNotNull(x) => Arc::new(arrow::compute::is_not_null(&eval(x, batch, ctx)?)?),
+        PKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), l, r) => {
+            // Spark evaluates the right side only where the left does not
+            // decide (so `x != 0 AND 10 / x > 1` never divides by zero).
+            let lv = eval(l, batch, ctx)?;
+            let left = as_bool(&lv)?;
+            let decided = if *op == BinaryOp::And { boolean::not(left)? } else { left.clone() };
+            let undecided = boolean::not(&definite(&decided))?;
+            let rv = eval_where(r, batch, ctx, &undecided)?;
+            binary(*op, &lv, &rv, &e.ty)?
+        }
         PKind::Binary(op, l, r) => {
             let lv = eval(l, batch, ctx)?;
             let rv = eval(r, batch, ctx)?;
@@ -52,16 +64,31 @@ pub fn eval(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx) -> Result<ArrayRef> {
             cast::cast(&v, &e.ty, *try_, ctx)?
         }
         PKind::Case { branches, otherwise } => {
-            let mut result = match otherwise {
-                Some(o) => eval(o, batch, ctx)?,
-                None => new_null_array(&e.ty, n),
-            };
-            for (c, v) in branches.iter().rev() {
-                let mask = definite(as_bool(&eval(c, batch, ctx)?)?);
-                let value = eval(v, batch, ctx)?;
-                result = zip(&mask, &value, &result)?;
+            // Each condition and value is evaluated only on the rows that reach
+            // it, as Spark does: a branch guarded by its condition never fails.
+            let mut remaining = BooleanArray::from(vec![true; n]);
+            let mut result: Option<ArrayRef> = None;
+            for (c, v) in branches {
+                let cond = definite(as_bool(&eval_where(c, batch, ctx, &remaining)?)?);
+                let chosen = boolean::and(&remaining, &cond)?;
+                let value = eval_where(v, batch, ctx, &chosen)?;
+                result = Some(match result {
+                    None => value,
+                    Some(prev) => zip(&chosen, &value, &prev)?,
+                });
+                remaining = boolean::and(&remaining, &boolean::not(&cond)?)?;
             }
-            result
+            let rest = match otherwise {
+                Some(o) => eval_where(o, batch, ctx, &remaining)?,
+                None => match &result {
+                    Some(r) => new_null_array(r.data_type(), n),
+                    None => new_null_array(&e.ty, n),
+                },
+            };
+            match result {
+                None => rest,
+                Some(r) => zip(&remaining, &rest, &r)?,
+            }
         }
         PKind::In { expr, list } => {
             let v = eval(expr, batch, ctx)?;
@@ -86,11 +113,38 @@ pub fn eval(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx) -> Result<ArrayRef> {
                 Arc::new(out)
             }
         }
+        PKind::Scalar { func: ScalarFn::Coalesce, args } if !args.is_empty() => {
+            // Later arguments only where everything before them is NULL.
+            let mut result = eval(&args[0], batch, ctx)?;
+            for next in &args[1..] {
+                let missing = arrow::compute::is_null(&result)?;
+                let v = eval_where(next, batch, ctx, &missing)?;
+                result = zip(&missing, &v, &result)?;
+            }
+            result
+        }
+        PKind::Scalar { func: ScalarFn::If, args } if args.len() == 3 => {
+            let cond = definite(as_bool(&eval(&args[0], batch, ctx)?)?);
+            let otherwise = boolean::not(&cond)?;
+            let yes = eval_where(&args[1], batch, ctx, &cond)?;
+            let no = eval_where(&args[2], batch, ctx, &otherwise)?;
+            zip(&cond, &yes, &no)?
+        }
         PKind::Scalar { func, args } => {
             let vals: Vec<ArrayRef> = args.iter().map(|a| eval(a, batch, ctx)).collect::<Result<_>>()?;
             scalar::call(*func, &vals, args, &e.ty, n, ctx)?
         }
-        PKind::LambdaVar(slot) => lambda::lambda_var(*slot, ctx)?,
+        PKind::LambdaVar(slot) => {
+            let v = lambda::lambda_var(*slot, ctx)?;
+            if v.len() != n {
+                return Err(crate::error::EngineError::execution(
+                    "INTERNAL_ERROR",
+                    format!("lambda variable {slot} has {} values for {n} rows", v.len()),
+                    "XX000",
+                ));
+            }
+            v
+        }
         PKind::HigherOrder { func, args, lambdas } => lambda::eval_higher_order(*func, args, lambdas, &e.ty, batch, ctx)?,
         PKind::Udf { udf, args } => {
             let vals: Vec<ArrayRef> = args.iter().map(|a| eval(a, batch, ctx)).collect::<Result<_>>()?;
@@ -122,6 +176,39 @@ pub fn eval(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx) -> Result<ArrayRef> {
             }
         }
     })
+}
+
+/// Evaluates `e` only on the rows where `mask` is true (NULL elsewhere), so
+/// that errors on rows a condition excludes never surface. The whole batch
+/// goes through when every row is wanted.
+pub fn eval_where(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx, mask: &BooleanArray) -> Result<ArrayRef> {
+    let n = batch.num_rows();
+    let wanted = mask.true_count();
+    if wanted == n {
+        return eval(e, batch, ctx);
+    }
+    if matches!(e.kind, PKind::Column(_) | PKind::Literal(_) | PKind::LambdaVar(_)) {
+        return eval(e, batch, ctx);
+    }
+    let subset = arrow::compute::filter_record_batch(batch, mask)?;
+    // Lambda variables are columns of the batch too: they take the same rows.
+    let values = if ctx.lambda.is_empty() {
+        eval(e, &subset, ctx)?
+    } else {
+        let lambda = ctx.lambda.iter().map(|a| arrow::compute::filter(a, mask)).collect::<std::result::Result<Vec<_>, _>>()?;
+        eval(e, &subset, &EvalCtx { lambda, ..ctx.clone() })?
+    };
+    // Scatter back: row i takes the next computed value when it was wanted.
+    let mut next = 0u32;
+    let indices: UInt32Array = (0..n)
+        .map(|i| {
+            (mask.is_valid(i) && mask.value(i)).then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect();
+    Ok(arrow::compute::take(&values, &indices, None)?)
 }
 
 /// Evaluates a predicate to a filter mask where NULL counts as false.

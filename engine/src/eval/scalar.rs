@@ -435,6 +435,7 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
     use ScalarFn as F;
     let _ = args;
     Ok(match func {
+        F::Lib(f) => crate::functions::eval(f, a, ty, n, ctx)?,
         F::Length => {
             let s = strs(&a[0])?;
             map_int(n, |i| opt_str(s, i).map(|v| v.chars().count() as i32))

@@ -1,6 +1,8 @@
 //! `dropDuplicates`: a row passes the first time its key is seen. With a
 //! watermark on one of the keys, late rows are dropped and keys the
-//! watermark has passed are forgotten.
+//! watermark has passed are forgotten. `dropDuplicatesWithinWatermark`
+//! keys on the given columns only and forgets a key once the watermark
+//! reaches its first row's event time plus the delay.
 
 use arrow::array::*;
 use arrow::compute::filter_record_batch;
@@ -19,12 +21,23 @@ pub struct DedupExec {
     /// key -> event time (i64::MIN without a watermark)
     seen: HashMap<Box<[u8]>, i64, foldhash::fast::FixedState>,
     evicted_at: Option<i64>,
+    /// dropDuplicatesWithinWatermark: the delay added to a row's event time
+    /// to get when its key expires.
+    expiry_delay: Option<i64>,
 }
 
 impl DedupExec {
     pub fn new(input: Box<dyn Operator>, keys: Vec<usize>, event_col: Option<usize>) -> Self {
         let event_col = event_col.filter(|c| keys.contains(c));
-        DedupExec { input, keys, event_col, conv: None, seen: Default::default(), evicted_at: None }
+        DedupExec { input, keys, event_col, conv: None, seen: Default::default(), evicted_at: None, expiry_delay: None }
+    }
+
+    /// `dropDuplicatesWithinWatermark`: `event_col` carries event time (it
+    /// need not be a key); a key expires `delay` after its first row.
+    pub fn within_watermark(mut self, event_col: usize, delay: i64) -> Self {
+        self.event_col = Some(event_col);
+        self.expiry_delay = Some(delay);
+        self
     }
 }
 
@@ -52,11 +65,16 @@ impl Operator for DedupExec {
             if self.seen.contains_key(key.as_ref()) {
                 mask.append_value(false);
             } else {
-                self.seen.insert(key.as_ref().into(), t.unwrap_or(i64::MIN));
+                let expires = match (self.expiry_delay, t) {
+                    (Some(d), Some(t)) => t.saturating_add(d),
+                    _ => t.unwrap_or(i64::MIN),
+                };
+                self.seen.insert(key.as_ref().into(), expires);
                 mask.append_value(true);
             }
         }
         if let Some(w) = wm {
+            // Spark keeps a within-watermark key while its expiry is after the watermark.
             self.seen.retain(|_, t| *t > w);
             self.evicted_at = Some(w);
         }

@@ -17,11 +17,20 @@ pub struct ExplodeExec {
     outer: bool,
     position: bool,
     schema: SchemaRef,
+    /// Input columns the operator above reads; the others are not copied
+    /// once per element (they come out as NULL columns nobody looks at).
+    needed: Option<Vec<bool>>,
 }
 
 impl ExplodeExec {
     pub fn new(input: Box<dyn Operator>, expr: PExpr, outer: bool, position: bool, schema: SchemaRef) -> Self {
-        ExplodeExec { input, expr, outer, position, schema }
+        ExplodeExec { input, expr, outer, position, schema, needed: None }
+    }
+
+    /// Only these input columns will be read downstream.
+    pub fn with_needed_columns(mut self, needed: Vec<bool>) -> Self {
+        self.needed = Some(needed);
+        self
     }
 }
 
@@ -87,8 +96,11 @@ impl Operator for ExplodeExec {
             }
         }
         let rows = UInt32Array::from(row_idx);
-        let mut cols: Vec<ArrayRef> =
-            input.columns().iter().map(|c| arrow::compute::take(c, &rows, None)).collect::<std::result::Result<_, _>>()?;
+        let mut cols: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        for (i, c) in input.columns().iter().enumerate() {
+            let needed = self.needed.as_ref().is_none_or(|n| n.get(i).copied().unwrap_or(true));
+            cols.push(if needed { arrow::compute::take(c, &rows, None)? } else { new_null_array(c.data_type(), rows.len()) });
+        }
         if self.position {
             cols.push(Arc::new(Int32Array::from(pos)));
         }

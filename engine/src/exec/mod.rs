@@ -86,7 +86,23 @@ pub fn build(plan: &Plan, mode: OutputMode) -> Result<Box<dyn Operator>> {
     Ok(match &plan.node {
         Node::Source { id } => Box::new(source::SourceExec::new(*id, schema_of(plan).to_arrow())),
         Node::Static { batch } => Box::new(source::StaticExec::new(batch.clone())),
-        Node::Project { input, exprs } => Box::new(project::ProjectExec::new(b(input)?, exprs.clone(), schema_of(plan).to_arrow())),
+        Node::Project { input, exprs } => Box::new(project::ProjectExec::new(
+            match &input.node {
+                // The usual `select(explode(...))`: the exploded row copies only what the select reads.
+                Node::Explode { input: below, expr, outer, position } => {
+                    let mut used = vec![false; input.schema.to_arrow().fields().len()];
+                    exprs.iter().for_each(|e| e.mark_columns(&mut used));
+                    Box::new(
+                        explode::ExplodeExec::new(b(below)?, expr.clone(), *outer, *position, schema_of(input).to_arrow())
+                            .with_needed_columns(used),
+                    )
+                }
+                _ => b(input)?,
+            },
+            exprs.clone(),
+            schema_of(input).to_arrow().fields().len(),
+            schema_of(plan).to_arrow(),
+        )),
         Node::Filter { input, predicate } => Box::new(filter::FilterExec::new(b(input)?, predicate.clone())),
         Node::Explode { input, expr, outer, position } => {
             Box::new(explode::ExplodeExec::new(b(input)?, expr.clone(), *outer, *position, schema_of(plan).to_arrow()))
@@ -113,8 +129,13 @@ pub fn build(plan: &Plan, mode: OutputMode) -> Result<Box<dyn Operator>> {
         )?),
         Node::Sort { input, keys } => Box::new(sort::SortExec::new(b(input)?, keys.clone())),
         Node::Limit { input, n } => Box::new(limit::LimitExec::new(b(input)?, *n, input.is_streaming() && mode != OutputMode::Complete)),
-        Node::Dedup { input, keys } => {
-            Box::new(dedup::DedupExec::new(b(input)?, keys.clone(), crate::plan::logical::event_time_column(input, &input.schema)))
+        Node::Dedup { input, keys, within_watermark } => {
+            let event_col = crate::plan::logical::event_time_column(input, &input.schema);
+            let dedup = dedup::DedupExec::new(b(input)?, keys.clone(), event_col);
+            Box::new(match (within_watermark, event_col, crate::plan::logical::watermark_delay_micros(input)) {
+                (true, Some(col), Some(delay)) => dedup.within_watermark(col, delay),
+                _ => dedup,
+            })
         }
         Node::Union { inputs } => Box::new(union::UnionExec::new(
             inputs.iter().map(|i| b(i)).collect::<Result<Vec<_>>>()?,

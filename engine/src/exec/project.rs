@@ -7,18 +7,19 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 
 use super::{BatchCtx, Operator};
 use crate::error::Result;
-use crate::eval::eval;
+use crate::eval::subexpr::Projection;
 use crate::plan::PExpr;
 
 pub struct ProjectExec {
     input: Box<dyn Operator>,
-    exprs: Vec<PExpr>,
+    projection: Projection,
     schema: SchemaRef,
 }
 
 impl ProjectExec {
-    pub fn new(input: Box<dyn Operator>, exprs: Vec<PExpr>, schema: SchemaRef) -> Self {
-        ProjectExec { input, exprs, schema }
+    pub fn new(input: Box<dyn Operator>, exprs: Vec<PExpr>, input_width: usize, schema: SchemaRef) -> Self {
+        let width = input_width;
+        ProjectExec { input, projection: Projection::new(exprs, width), schema }
     }
 }
 
@@ -41,7 +42,7 @@ pub fn batch_of(schema: &SchemaRef, columns: Vec<ArrayRef>, rows: usize) -> Resu
 impl Operator for ProjectExec {
     fn next(&mut self, ctx: &mut BatchCtx) -> Result<RecordBatch> {
         let input = self.input.next(ctx)?;
-        let cols = self.exprs.iter().map(|e| eval(e, &input, &ctx.eval)).collect::<Result<Vec<_>>>()?;
+        let cols = self.projection.eval(&input, &ctx.eval)?;
         batch_of(&self.schema, cols, input.num_rows())
     }
 

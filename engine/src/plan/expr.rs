@@ -478,13 +478,13 @@ pub fn split_name(name: &str) -> Vec<String> {
 }
 
 /// A resolved expression: typed, its columns bound to input positions.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PExpr {
     pub kind: PKind,
     pub ty: DataType,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum PKind {
     Column(usize),
     Literal(Lit),
@@ -527,7 +527,7 @@ pub enum HigherOrderFn {
 
 /// A resolved lambda: its variables are bound at slots `first_slot..`
 /// (one slot per enclosing lambda variable before them).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PLambda {
     pub first_slot: usize,
     pub arity: usize,
@@ -537,6 +537,38 @@ pub struct PLambda {
 impl PExpr {
     pub fn new(kind: PKind, ty: DataType) -> Self {
         PExpr { kind, ty }
+    }
+
+    /// The expressions directly under this one.
+    pub fn children(&self) -> Vec<&PExpr> {
+        match &self.kind {
+            PKind::Column(_) | PKind::Literal(_) => vec![],
+            PKind::Not(x) | PKind::Negate(x) | PKind::IsNull(x) | PKind::IsNotNull(x) | PKind::GetField(x, _) => vec![x],
+            PKind::Cast { expr, .. } => vec![expr],
+            PKind::Binary(_, l, r) => vec![l, r],
+            PKind::Case { branches, otherwise } => {
+                let mut out: Vec<&PExpr> = branches.iter().flat_map(|(c, v)| [c, v]).collect();
+                out.extend(otherwise.as_deref());
+                out
+            }
+            PKind::In { expr, list } => std::iter::once(expr.as_ref()).chain(list).collect(),
+            PKind::Like { expr, pattern, .. } => vec![expr, pattern],
+            PKind::Scalar { args, .. } | PKind::Udf { args, .. } => args.iter().collect(),
+            PKind::LambdaVar(_) => vec![],
+            PKind::HigherOrder { args, lambdas, .. } => args.iter().chain(lambdas.iter().map(|l| l.body.as_ref())).collect(),
+        }
+    }
+
+    /// Marks the input columns this expression reads.
+    pub fn mark_columns(&self, used: &mut [bool]) {
+        if let PKind::Column(i) = self.kind {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+        }
+        for c in self.children() {
+            c.mark_columns(used);
+        }
     }
 
     pub fn column(index: usize, ty: DataType) -> Self {

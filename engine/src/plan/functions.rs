@@ -93,6 +93,10 @@ pub fn pretty_call(name: &str, args: &[Expr], distinct: bool) -> String {
         "from_json" => format!("from_json({})", args.first().map(|a| a.pretty()).unwrap_or_default()),
         "session_window" => "session_window".into(),
         "current_timestamp" | "current_date" | "now" => format!("{name}()"),
+        _ if !distinct && crate::functions::knows(name) => {
+            let shown: Vec<String> = args.iter().map(|a| a.pretty()).collect();
+            crate::functions::pretty(name, &shown).unwrap_or_else(|| format!("{name}({})", shown.join(", ")))
+        }
         _ if distinct => format!("{name}(DISTINCT {})", list(args)),
         _ => format!("{name}({})", list(args)),
     }
@@ -187,6 +191,8 @@ pub enum ScalarFn {
     If,
     CurrentTimestamp,
     CurrentDate,
+    /// A function of a family in `crate::functions`.
+    Lib(crate::functions::LibFn),
     /// `window.start`/`window.end` come through GetField; this builds the
     /// tumbling window of a timestamp: `window(ts, size, slide, start)`.
     TumblingWindow { size: i64, start: i64 },
@@ -604,6 +610,7 @@ pub fn resolve_scalar(name: &str, mut args: Vec<PExpr>, pretty: &str) -> Result<
         }
         "current_timestamp" | "now" => scalar(F::CurrentTimestamp, vec![], types::timestamp()),
         "current_date" => scalar(F::CurrentDate, vec![], DataType::Date32),
+        _ if crate::functions::knows(name) => return crate::functions::resolve(name, args, pretty),
         _ => {
             return Err(EngineError::analysis(
                 "UNRESOLVED_ROUTINE",

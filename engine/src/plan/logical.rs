@@ -111,7 +111,10 @@ pub enum Node {
     Aggregate { input: Arc<Plan>, keys: Vec<PExpr>, aggs: Vec<AggCall>, session: Option<SessionSpec> },
     Sort { input: Arc<Plan>, keys: Vec<SortKey> },
     Limit { input: Arc<Plan>, n: usize },
-    Dedup { input: Arc<Plan>, keys: Vec<usize> },
+    /// `dropDuplicates`; `within_watermark`: `dropDuplicatesWithinWatermark`,
+    /// whose keys are forgotten once the watermark passes a row's event time
+    /// plus the delay.
+    Dedup { input: Arc<Plan>, keys: Vec<usize>, within_watermark: bool },
     Union { inputs: Vec<Arc<Plan>> },
     /// Output: left columns then right columns (semi/anti: left only).
     /// `left_keys`/`right_keys` are equi-join keys; `condition` is what
@@ -602,6 +605,15 @@ impl DataFrame {
 
     /// `dropDuplicates(subset)`; None means all columns.
     pub fn drop_duplicates(&self, subset: Option<Vec<String>>) -> Result<DataFrame> {
+        self.dedup(subset, false)
+    }
+
+    /// `dropDuplicatesWithinWatermark(subset)`.
+    pub fn drop_duplicates_within_watermark(&self, subset: Option<Vec<String>>) -> Result<DataFrame> {
+        self.dedup(subset, self.is_streaming())
+    }
+
+    fn dedup(&self, subset: Option<Vec<String>>, within_watermark: bool) -> Result<DataFrame> {
         let keys = match subset {
             None => (0..self.schema.len()).collect(),
             Some(names) => {
@@ -624,7 +636,7 @@ impl DataFrame {
                 keys
             }
         };
-        Ok(self.derive(Node::Dedup { input: self.plan.clone(), keys }, self.schema.clone()))
+        Ok(self.derive(Node::Dedup { input: self.plan.clone(), keys, within_watermark }, self.schema.clone()))
     }
 
     pub fn union(&self, other: &DataFrame) -> Result<DataFrame> {
@@ -976,6 +988,15 @@ pub fn column_error(name: &str, schema: &Schema) -> EngineError {
 pub fn event_time_column(plan: &Plan, schema: &Schema) -> Option<usize> {
     let id = event_time_attr(plan)?;
     schema.index_of_id(id)
+}
+
+/// The delay of the watermark that defines `plan`'s event time.
+pub fn watermark_delay_micros(plan: &Plan) -> Option<i64> {
+    match &plan.node {
+        Node::Watermark { delay_micros, .. } => Some(*delay_micros),
+        Node::Join { left, right, .. } => watermark_delay_micros(left).or_else(|| watermark_delay_micros(right)),
+        _ => plan.children().into_iter().find_map(|c| watermark_delay_micros(c)),
+    }
 }
 
 fn event_time_attr(plan: &Plan) -> Option<u64> {

@@ -119,7 +119,8 @@ pub fn attribute(obj: Value, name: &str, sess: &mut Session) -> Result<Value> {
                 ))
             }
             "write" => return Err(EngineError::unsupported("DataFrame.write (batch writes)")),
-            "na" | "stat" | "rdd" => return Err(EngineError::unsupported(format!("DataFrame.{name}"))),
+            "na" => Value::NaFunctions(df.clone()),
+            "stat" | "rdd" => return Err(EngineError::unsupported(format!("DataFrame.{name}"))),
             _ if DATAFRAME_METHODS.contains(&name) => method(obj, name),
             _ => match df.schema.attrs.iter().find(|a| a.name == name) {
                 Some(a) => Value::Column(Expr::Attr { id: a.id, name: a.name.clone() }),
@@ -127,6 +128,7 @@ pub fn attribute(obj: Value, name: &str, sess: &mut Session) -> Result<Value> {
             },
         },
         Value::GroupedData(..) if m(&["count", "sum", "avg", "mean", "min", "max", "agg", "pivot", "applyInPandas"]) => method(obj, name),
+        Value::NaFunctions(_) if m(&["fill", "drop", "replace"]) => method(obj, name),
         Value::Column(e) => {
             if COLUMN_METHODS.contains(&name) {
                 method(obj, name)
@@ -167,7 +169,7 @@ const DATAFRAME_METHODS: &[&str] = &[
     "alias", "groupBy", "groupby", "agg", "orderBy", "sort", "dropDuplicates", "drop_duplicates", "distinct", "limit",
     "union", "unionAll", "unionByName", "join", "crossJoin", "withWatermark", "createOrReplaceTempView", "createTempView",
     "createOrReplaceGlobalTempView", "show", "collect", "count", "take", "head", "first", "toPandas", "printSchema",
-    "explain", "cache", "persist", "repartition", "coalesce", "dropDuplicatesWithinWatermark", "toDF", "foreach", "isEmpty",
+    "explain", "cache", "persist", "repartition", "coalesce", "dropDuplicatesWithinWatermark", "toDF", "foreach", "isEmpty", "fillna", "dropna", "replace",
 ];
 
 const COLUMN_METHODS: &[&str] = &[
@@ -976,6 +978,11 @@ fn call_method(script: &mut Script, obj: Value, name: &str, a: Args, sess: &mut 
         },
         Value::DataFrame(df) => dataframe_method(script, df, name, a, sess),
         Value::GroupedData(df, keys) => grouped_method(df, keys, name, a),
+        Value::NaFunctions(df) => Ok(Value::DataFrame(match name {
+            "fill" => super::na::fill(&df, &a)?,
+            "drop" => super::na::drop(&df, &a)?,
+            _ => super::na::replace(&df, &a)?,
+        })),
         Value::Column(c) => column_method(c, name, a),
         Value::StructType(fields) => match name {
             "add" => {
@@ -1265,15 +1272,42 @@ fn load(r: ReaderState, path: Option<String>, sess: &mut Session) -> Result<Data
         let port: u16 = port_text.trim().parse().map_err(|_| {
             EngineError::python("NumberFormatException", format!("For input string: \"{port_text}\""))
         })?;
-        if opt(&r, "includeTimestamp").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            return Err(EngineError::unsupported("the socket option includeTimestamp"));
+        let include_timestamp = opt(&r, "includeTimestamp").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let mut attrs = vec![Attribute::new("value", DataType::Utf8, true)];
+        if include_timestamp {
+            attrs.push(Attribute::new("timestamp", types::timestamp(), true));
         }
-        let schema = Schema::new(vec![Attribute::new("value", DataType::Utf8, true)]);
+        let schema = Schema::new(attrs);
         let id = sess.sources.len();
-        sess.sources.push(SourceDef { kind: SourceKind::Socket { host, port }, schema: schema.to_arrow() });
+        sess.sources.push(SourceDef { kind: SourceKind::Socket { host, port, include_timestamp }, schema: schema.to_arrow() });
         return Ok(DataFrame::new(Node::Source { id }, schema));
     }
-    if format == "rate" || format == "kafka" || format == "parquet" || format == "orc" || format == "delta" {
+    if format == "rate" {
+        if !r.streaming {
+            return Err(EngineError::unsupported("reading the rate source outside readStream"));
+        }
+        let number = |key: &str, default: i64| -> Result<i64> {
+            match opt(&r, key) {
+                None => Ok(default),
+                Some(t) => t.trim().parse::<i64>().map_err(|_| EngineError::python("NumberFormatException", format!("For input string: \"{t}\""))),
+            }
+        };
+        let rows_per_second = number("rowsPerSecond", 1)?;
+        if rows_per_second <= 0 {
+            return Err(EngineError::python(
+                "IllegalArgumentException",
+                format!("Invalid value '{rows_per_second}'. The option 'rowsPerSecond' must be positive"),
+            ));
+        }
+        if opt(&r, "rampUpTime").is_some_and(|t| !matches!(t.trim(), "0" | "0s")) {
+            return Err(EngineError::unsupported("the rate source option rampUpTime"));
+        }
+        let schema = Schema::new(vec![Attribute::new("timestamp", types::timestamp(), true), Attribute::new("value", DataType::Int64, true)]);
+        let id = sess.sources.len();
+        sess.sources.push(SourceDef { kind: SourceKind::Rate { rows_per_second }, schema: schema.to_arrow() });
+        return Ok(DataFrame::new(Node::Source { id }, schema));
+    }
+    if format == "kafka" || format == "parquet" || format == "orc" || format == "delta" {
         return Err(EngineError::unsupported(format!("the `{format}` source")));
     }
     let path = path.ok_or_else(|| EngineError::unsupported("a file source without a path"))?;
@@ -1461,6 +1495,9 @@ fn dataframe_method(script: &mut Script, df: DataFrame, name: &str, a: Args, ses
     let cols = |a: &Args| -> Result<Vec<Expr>> { a.flat().iter().map(col_arg).collect() };
     Ok(Value::DataFrame(match name {
         "select" => df.select(cols(&a)?)?,
+        "fillna" => super::na::fill(&df, &a)?,
+        "dropna" => super::na::drop(&df, &a)?,
+        "replace" => super::na::replace(&df, &a)?,
         "selectExpr" => {
             let items: Vec<Expr> = a
                 .flat()
@@ -1539,7 +1576,11 @@ fn dataframe_method(script: &mut Script, df: DataFrame, name: &str, a: Args, ses
                 Some(Value::Str(s)) => Some(a.pos.iter().map(|x| x.to_str()).chain(std::iter::empty()).collect::<Vec<_>>()).filter(|_| !s.is_empty()),
                 Some(other) => return Err(EngineError::python("TypeError", format!("subset should be a list or tuple of column names, got {}", other.type_name()))),
             };
-            df.drop_duplicates(subset)?
+            if name == "dropDuplicatesWithinWatermark" {
+                df.drop_duplicates_within_watermark(subset)?
+            } else {
+                df.drop_duplicates(subset)?
+            }
         }
         "distinct" => df.drop_duplicates(None)?,
         "limit" => match a.req(0, "num")? {

@@ -185,15 +185,19 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
             if !super::names::is_function(name) {
                 return Err(EngineError::python("AttributeError", format!("module 'pyspark.sql.functions' has no attribute '{name}'")));
             }
-            // Strings name columns; other Python values are literals.
-            let args: Vec<Expr> = a.flat().iter().map(|v| match v {
-                Value::Str(_) | Value::Column(_) => col_arg(v),
-                other => lit_of(other),
-            }).collect::<Result<_>>()?;
             let canonical = crate::plan::functions::canonical(name);
+            let args: Vec<Expr> = match crate::functions::python_signature(&canonical) {
+                Some(sig) => python_args(name, sig, a)?,
+                // Strings name columns; other Python values are literals.
+                None => a.flat().iter().map(|v| match v {
+                    Value::Str(_) | Value::Column(_) => col_arg(v),
+                    other => lit_of(other),
+                }).collect::<Result<_>>()?,
+            };
             let known = crate::plan::functions::is_aggregate(&canonical)
                 || crate::plan::functions::is_generator(&canonical)
-                || KNOWN_SCALARS.contains(&canonical.as_str());
+                || KNOWN_SCALARS.contains(&canonical.as_str())
+                || crate::functions::knows(&canonical);
             if !known {
                 return Err(EngineError::unsupported(format!("the function `{name}`")));
             }
@@ -211,6 +215,44 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
         }
     };
     Ok(Value::Column(e))
+}
+
+/// The arguments of a call as its PySpark signature takes them: columns
+/// (a string names a column) or literals (a string is a string).
+fn python_args(name: &str, sig: &[(&str, crate::functions::PyArg)], a: &Args) -> Result<Vec<Expr>> {
+    use crate::functions::PyArg;
+    let mut out = Vec::new();
+    for (i, (param, kind)) in sig.iter().enumerate() {
+        if *kind == PyArg::Cols {
+            let rest: Vec<Value> = match &a.pos[i.min(a.pos.len())..] {
+                [Value::List(v)] | [Value::Tuple(v)] => v.clone(),
+                more => more.to_vec(),
+            };
+            for v in &rest {
+                out.push(col_arg(v)?);
+            }
+            return Ok(out);
+        }
+        let v = match a.pos.get(i) {
+            Some(v) => v.clone(),
+            None => match a.kw.iter().find(|(k, _)| k == param) {
+                Some((_, v)) => v.clone(),
+                None => break,
+            },
+        };
+        out.push(match (kind, &v) {
+            (PyArg::Lit, Value::Column(_)) => col_arg(&v)?,
+            (PyArg::Lit, other) => lit_of(other)?,
+            _ => col_arg(&v)?,
+        });
+    }
+    if a.pos.len() > sig.len() {
+        return Err(EngineError::python(
+            "TypeError",
+            format!("{name}() takes {} positional arguments but {} were given", sig.len(), a.pos.len()),
+        ));
+    }
+    Ok(out)
 }
 
 /// Scalar functions the evaluator implements (see plan::functions).

@@ -8,6 +8,7 @@ pub mod api;
 pub mod format;
 pub mod functions;
 pub mod lambda;
+pub mod na;
 pub mod names;
 pub mod udf;
 pub mod value;

@@ -79,6 +79,8 @@ pub enum Value {
     Writer(Box<WriterState>),
     DataFrame(DataFrame),
     GroupedData(DataFrame, Vec<Expr>),
+    /// `df.na`
+    NaFunctions(DataFrame),
     Column(Expr),
     Query(usize),
     Type(DataType),
@@ -113,6 +115,7 @@ impl Value {
             Value::Writer(_) => "DataStreamWriter",
             Value::DataFrame(_) => "DataFrame",
             Value::GroupedData(..) => "GroupedData",
+            Value::NaFunctions(_) => "DataFrameNaFunctions",
             Value::Column(_) => "Column",
             Value::Query(_) => "StreamingQuery",
             Value::Type(_) => "DataType",

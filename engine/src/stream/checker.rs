@@ -88,6 +88,12 @@ fn check_nodes(plan: &Plan, mode: OutputMode, has_agg: bool, err: &mut Option<En
                 *err = Some(output_mode_error("update", "session window streaming aggregations"));
             }
         }
+        Node::Dedup { input, within_watermark: true, .. } if crate::plan::logical::event_time_column(input, &input.schema).is_none() => {
+            *err = Some(EngineError::legacy(
+                "_LEGACY_ERROR_TEMP_3102",
+                "dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark",
+            ));
+        }
         Node::Sort { input, .. } => {
             let aggregated = contains_aggregate(input);
             if !(aggregated && mode == OutputMode::Complete) {

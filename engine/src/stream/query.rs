@@ -181,9 +181,17 @@ impl StreamingQuery {
 
     /// When the host should call again (processingTime triggers).
     pub fn next_wakeup_ms(&self) -> Option<i64> {
+        if !self.is_active() {
+            return None;
+        }
+        // A rate source has rows due every second.
+        let rate = self.readers.iter().filter_map(|(_, r)| r.next_due_ms()).min();
         match self.trigger {
-            Trigger::ProcessingTime { .. } if self.is_active() => self.next_fire_ms,
-            _ => None,
+            Trigger::ProcessingTime { .. } => match (self.next_fire_ms, rate) {
+                (Some(f), Some(r)) => Some(f.max(r)),
+                (f, r) => f.or(r),
+            },
+            _ => rate,
         }
     }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{RecordBatch, StringArray};
+use arrow::array::{Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::SchemaRef;
 
 use crate::error::{EngineError, Result};
@@ -14,8 +14,12 @@ use crate::zone::SessionZone;
 /// Where a streaming DataFrame's rows come from.
 #[derive(Clone, Debug)]
 pub enum SourceKind {
-    /// `format("socket")`: one `value` string per line.
-    Socket { host: String, port: u16 },
+    /// `format("socket")`: one `value` string per line (and, with
+    /// `includeTimestamp`, the time the line arrived).
+    Socket { host: String, port: u16, include_timestamp: bool },
+    /// `format("rate")`: `rows_per_second` rows (`timestamp`, `value`) for
+    /// every second of the host's clock since the query started.
+    Rate { rows_per_second: i64 },
     /// A directory of files (`json`, `csv`, `text`, ...).
     Files { format: String, dir: String, options: Vec<(String, String)>, max_files_per_trigger: Option<usize> },
 }
@@ -33,6 +37,8 @@ pub struct PortLog {
     /// Offset of `lines[0]` in the port's whole history.
     pub base: usize,
     pub lines: Vec<String>,
+    /// When each line arrived (the host's clock, ms), for `includeTimestamp`.
+    pub arrived_ms: Vec<i64>,
 }
 
 impl PortLog {
@@ -50,6 +56,7 @@ impl PortLog {
     pub fn trim(&mut self, offset: usize) {
         let n = offset.saturating_sub(self.base).min(self.lines.len());
         self.lines.drain(..n);
+        self.arrived_ms.drain(..n.min(self.arrived_ms.len()));
         self.base += n;
     }
 }
@@ -68,11 +75,16 @@ pub struct Inputs {
     pub ports: BTreeMap<u16, PortLog>,
     pub files: BTreeMap<String, FileEntry>,
     next_seq: u64,
+    /// The host's clock as of its last call (ms): stamps arriving lines and
+    /// drives the rate source.
+    pub now_ms: i64,
 }
 
 impl Inputs {
     pub fn push_lines(&mut self, port: u16, lines: impl IntoIterator<Item = String>) {
-        self.ports.entry(port).or_default().lines.extend(lines);
+        let log = self.ports.entry(port).or_default();
+        log.lines.extend(lines);
+        log.arrived_ms.resize(log.lines.len(), self.now_ms);
     }
 
     pub fn put_file(&mut self, path: &str, content: Vec<u8>) {
@@ -126,16 +138,39 @@ pub struct SourceReader {
     /// Socket: next line offset. Files: arrival seq of files already taken.
     pub line_offset: usize,
     pub files_seen: std::collections::BTreeSet<String>,
+    /// Rate: when the query started reading, and the seconds already read.
+    rate_start_ms: Option<i64>,
+    rate_seconds_read: i64,
 }
 
 impl SourceReader {
     pub fn new(def: SourceDef) -> Self {
-        SourceReader { def, line_offset: 0, files_seen: Default::default() }
+        SourceReader { def, line_offset: 0, files_seen: Default::default(), rate_start_ms: None, rate_seconds_read: 0 }
+    }
+
+    /// Rate: whole seconds elapsed since the start (the start is the first
+    /// time the reader is asked).
+    fn rate_seconds(&mut self, now_ms: i64) -> i64 {
+        let start = *self.rate_start_ms.get_or_insert(now_ms);
+        (now_ms - start).max(0) / 1000
+    }
+
+    /// Rate: when the next second's rows are due.
+    pub fn next_due_ms(&self) -> Option<i64> {
+        match (&self.def.kind, self.rate_start_ms) {
+            (SourceKind::Rate { .. }, Some(start)) => Some(start + (self.rate_seconds_read + 1) * 1000),
+            _ => None,
+        }
     }
 
     /// Whether new input is waiting.
     pub fn has_new(&self, inputs: &Inputs) -> bool {
         match &self.def.kind {
+            // The first batch starts the clock (and is empty, as Spark's is).
+            SourceKind::Rate { .. } => match self.rate_start_ms {
+                None => true,
+                Some(start) => (inputs.now_ms - start).max(0) / 1000 > self.rate_seconds_read,
+            },
             SourceKind::Socket { port, .. } => inputs.ports.get(port).is_some_and(|l| l.end() > self.line_offset),
             SourceKind::Files { dir, .. } => inputs.files_in(dir).iter().any(|(p, _)| !self.files_seen.contains(p)),
         }
@@ -150,9 +185,32 @@ impl SourceReader {
                 if lines.is_empty() {
                     return Ok(None);
                 }
+                let first = self.line_offset.saturating_sub(log.base);
                 self.line_offset = log.end();
                 let values = StringArray::from_iter_values(lines.iter().map(|s| s.as_str()));
-                Ok(Some(RecordBatch::try_new(self.def.schema.clone(), vec![Arc::new(values)])?))
+                let mut columns: Vec<arrow::array::ArrayRef> = vec![Arc::new(values)];
+                if let SourceKind::Socket { include_timestamp: true, .. } = &self.def.kind {
+                    let times = (0..lines.len()).map(|i| log.arrived_ms.get(first + i).copied().unwrap_or(inputs.now_ms) * 1000);
+                    columns.push(Arc::new(TimestampMicrosecondArray::from_iter_values(times).with_timezone("UTC")));
+                }
+                Ok(Some(RecordBatch::try_new(self.def.schema.clone(), columns)?))
+            }
+            SourceKind::Rate { rows_per_second } => {
+                let rps = (*rows_per_second).max(1);
+                // At most a million rows a batch: a host that slept catches up over several.
+                let start_s = self.rate_seconds_read;
+                let end = self.rate_seconds(inputs.now_ms).min(start_s + (1_000_000 / rps).max(1));
+                if end <= start_s {
+                    return Ok(None);
+                }
+                self.rate_seconds_read = end;
+                let origin = self.rate_start_ms.unwrap_or(inputs.now_ms);
+                // Spark's RateStreamMicroBatchStream: value v is due at
+                // start + v * 1000 / rowsPerSecond (rounded).
+                let values: Vec<i64> = (start_s.saturating_mul(rps)..end.saturating_mul(rps)).collect();
+                let times = values.iter().map(|&v| (origin + ((v as f64) * 1000.0 / rps as f64).round() as i64) * 1000);
+                let ts = TimestampMicrosecondArray::from_iter_values(times).with_timezone("UTC");
+                Ok(Some(RecordBatch::try_new(self.def.schema.clone(), vec![Arc::new(ts), Arc::new(Int64Array::from(values))])?))
             }
             SourceKind::Files { format, dir, options, max_files_per_trigger } => {
                 let new: Vec<(String, FileEntry)> =
