@@ -1637,7 +1637,22 @@ impl Translator<'_> {
             E::Wildcard(_) => Expr::Star(None),
             E::QualifiedWildcard(n, _) => Expr::Star(Some(object_name_parts(n)?.join("."))),
             E::Interval(_) => return Err(EngineError::unsupported("this form of INTERVAL literal")),
-            E::Lambda(_) => return Err(EngineError::unsupported("lambda functions (x -> ...)")),
+            E::Lambda(l) => {
+                let params: Vec<String> = l.params.iter().map(|p| p.name.value.clone()).collect();
+                let body = self.expr(&l.body)?.transform(&mut |e| match e {
+                    // The lambda's variables shadow columns of the same name.
+                    Expr::Column(parts) if params.iter().any(|p| p.eq_ignore_ascii_case(&parts[0])) => {
+                        let mut it = parts.into_iter();
+                        let mut out = Expr::LambdaVar(it.next().unwrap_or_default());
+                        for field in it {
+                            out = Expr::Field { expr: Box::new(out), name: field };
+                        }
+                        out
+                    }
+                    other => other,
+                });
+                Expr::Lambda { params, body: Box::new(body) }
+            }
             E::Subquery(_) | E::Exists { .. } => return Err(EngineError::unsupported("subqueries in expressions")),
             E::Array(_) => return Err(syntax_error("[", false, None)),
             other => {
@@ -1826,6 +1841,8 @@ fn map_children(e: Expr, f: &mut dyn FnMut(Expr) -> Expr) -> Expr {
             Expr::Like { expr, pattern: b(pattern), kind, negated }
         }
         Expr::Call { name, args, distinct } => Expr::Call { name, args: args.into_iter().map(&mut *f).collect(), distinct },
+        Expr::Udf { udf, args } => Expr::Udf { udf, args: args.into_iter().map(&mut *f).collect() },
+        Expr::Lambda { params, body } => Expr::Lambda { params, body: b(body) },
         Expr::Extract { expr, key } => {
             let expr = b(expr);
             Expr::Extract { expr, key: b(key) }
@@ -3116,9 +3133,12 @@ mod tests {
             let e = parse_expr(sql).expect_err(sql);
             assert_eq!(e.class_or_type(), "PARSE_SYNTAX_ERROR", "{sql}: {e}");
         }
+        // Lambdas: their variables shadow columns, and name as Spark's resolved ones do.
+        let e = parse_expr("exists(arr, x -> x.a > n)").expect("lambda");
+        assert_eq!(e.pretty(), "exists(arr, lambdafunction((namedlambdavariable().a > n), namedlambdavariable()))");
         // Spark reads a lone `select` as a column name too.
         assert_eq!(parse_expr("select").ok(), Some(Expr::col("select")));
-        for sql in ["~n", "sum(n) over ()", "interval 1 month", "exists(arr, x -> x > 1)", "n in (select 1)", "x'0A'"] {
+        for sql in ["~n", "sum(n) over ()", "interval 1 month", "n in (select 1)", "x'0A'"] {
             assert_eq!(err(sql).class_or_type(), "STREAMLAB_UNSUPPORTED", "{sql}");
         }
     }
@@ -3441,7 +3461,7 @@ mod tests {
     fn collect(df: &DataFrame) -> String {
         let mut op = crate::exec::build(&df.plan, crate::exec::OutputMode::Complete).unwrap();
         let mut ctx = crate::exec::BatchCtx {
-            eval: crate::eval::EvalCtx { zone: Default::default(), now_micros: 0 },
+            eval: crate::eval::EvalCtx { zone: Default::default(), now_micros: 0, lambda: vec![] },
             inputs: &[],
             watermark: None,
             mode: crate::exec::OutputMode::Complete,

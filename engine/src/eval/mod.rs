@@ -4,6 +4,8 @@
 
 pub mod arith;
 pub mod cast;
+pub mod lambda;
+pub mod maps;
 pub mod scalar;
 pub mod subexpr;
 
@@ -25,6 +27,8 @@ use crate::zone::SessionZone;
 pub struct EvalCtx {
     pub zone: SessionZone,
     pub now_micros: i64,
+    /// Values of the lambda variables in scope, by slot (see `lambda`).
+    pub lambda: Vec<ArrayRef>,
 }
 
 /// Evaluates `e` over every row of `batch`.
@@ -130,6 +134,30 @@ pub fn eval(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx) -> Result<ArrayRef> {
             let vals: Vec<ArrayRef> = args.iter().map(|a| eval(a, batch, ctx)).collect::<Result<_>>()?;
             scalar::call(*func, &vals, args, &e.ty, n, ctx)?
         }
+        PKind::LambdaVar(slot) => {
+            let v = lambda::lambda_var(*slot, ctx)?;
+            if v.len() != n {
+                return Err(crate::error::EngineError::execution(
+                    "INTERNAL_ERROR",
+                    format!("lambda variable {slot} has {} values for {n} rows", v.len()),
+                    "XX000",
+                ));
+            }
+            v
+        }
+        PKind::HigherOrder { func, args, lambdas } => lambda::eval_higher_order(*func, args, lambdas, &e.ty, batch, ctx)?,
+        PKind::Udf { udf, args } => {
+            let vals: Vec<ArrayRef> = args.iter().map(|a| eval(a, batch, ctx)).collect::<Result<_>>()?;
+            let out = udf.0.call(&vals, n)?;
+            if out.data_type() != &e.ty || out.len() != n {
+                return Err(crate::error::EngineError::execution(
+                    "INTERNAL_ERROR",
+                    format!("the UDF {} gave {} rows of {} for {n} rows of {}", udf.0.name(), out.len(), out.data_type(), e.ty),
+                    "XX000",
+                ));
+            }
+            out
+        }
         PKind::GetField(x, i) => {
             let v = eval(x, batch, ctx)?;
             match v.as_any().downcast_ref::<StructArray>() {
@@ -159,11 +187,17 @@ pub fn eval_where(e: &PExpr, batch: &RecordBatch, ctx: &EvalCtx, mask: &BooleanA
     if wanted == n {
         return eval(e, batch, ctx);
     }
-    if matches!(e.kind, PKind::Column(_) | PKind::Literal(_)) {
+    if matches!(e.kind, PKind::Column(_) | PKind::Literal(_) | PKind::LambdaVar(_)) {
         return eval(e, batch, ctx);
     }
     let subset = arrow::compute::filter_record_batch(batch, mask)?;
-    let values = eval(e, &subset, ctx)?;
+    // Lambda variables are columns of the batch too: they take the same rows.
+    let values = if ctx.lambda.is_empty() {
+        eval(e, &subset, ctx)?
+    } else {
+        let lambda = ctx.lambda.iter().map(|a| arrow::compute::filter(a, mask)).collect::<std::result::Result<Vec<_>, _>>()?;
+        eval(e, &subset, &EvalCtx { lambda, ..ctx.clone() })?
+    };
     // Scatter back: row i takes the next computed value when it was wanted.
     let mut next = 0u32;
     let indices: UInt32Array = (0..n)

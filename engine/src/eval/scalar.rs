@@ -771,6 +771,7 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
             Arc::new(StructArray::try_new(fields, a.to_vec(), None)?)
         }
         F::MakeMap => make_map(a, ty, n)?,
+        F::MapFromArrays => super::maps::map_from_arrays(&a[0], &a[1], ty)?,
         F::Get | F::ElementAt { .. } | F::ArrayIndex => {
             let l = a[0].as_list::<i32>();
             let idx = ints(&a[1])?;

@@ -67,6 +67,11 @@ fn with_columns(columns: &[ArrayRef], rows: usize) -> Result<RecordBatch> {
 /// Counts `e` and, the first time it is seen, what is always evaluated
 /// under it (Spark's `addExprTree`).
 fn count_tree(e: &PExpr, seen: &mut Vec<(PExpr, usize)>) {
+    // Spark skips higher-order functions (CodegenFallback) and everything
+    // under them; Python UDFs run in a projection of their own.
+    if matches!(e.kind, PKind::HigherOrder { .. } | PKind::Udf { .. } | PKind::LambdaVar(_)) {
+        return;
+    }
     let leaf = matches!(e.kind, PKind::Column(_) | PKind::Literal(_))
         || matches!(e.kind, PKind::Scalar { func: ScalarFn::CurrentTimestamp, .. });
     if !leaf {
@@ -106,6 +111,8 @@ fn rewrite_children(e: &PExpr, common: &[PExpr], width: usize) -> PExpr {
     let r = |x: &PExpr| Box::new(rewrite(x, common, width));
     let kind = match &e.kind {
         PKind::Column(_) | PKind::Literal(_) => return e.clone(),
+        // Never taken apart (see count_tree).
+        PKind::HigherOrder { .. } | PKind::Udf { .. } | PKind::LambdaVar(_) => return e.clone(),
         PKind::Not(x) => PKind::Not(r(x)),
         PKind::Negate(x) => PKind::Negate(r(x)),
         PKind::IsNull(x) => PKind::IsNull(r(x)),

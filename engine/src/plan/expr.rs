@@ -165,6 +165,32 @@ pub enum Expr {
     Field { expr: Box<Expr>, name: String },
     /// A sort key: `asc`/`desc` with the nulls order.
     Sort { expr: Box<Expr>, asc: bool, nulls_first: bool },
+    /// A lambda's variable (`x` in `x -> x + 1`; PySpark's placeholders).
+    LambdaVar(String),
+    /// A lambda function, as an argument of a higher-order function call.
+    Lambda { params: Vec<String>, body: Box<Expr> },
+    /// A user-defined function (a Python UDF) applied to columns.
+    Udf { udf: UdfRef, args: Vec<Expr> },
+}
+
+/// A row-at-a-time function the host language defines (a Python UDF):
+/// evaluation hands it the argument columns and takes back its result.
+pub trait RowUdf: std::fmt::Debug {
+    /// The name Spark shows (`shout`, `<lambda>`).
+    fn name(&self) -> &str;
+    fn return_type(&self) -> &DataType;
+    /// The result for each of the `n` rows of `args`.
+    fn call(&self, args: &[arrow::array::ArrayRef], n: usize) -> crate::error::Result<arrow::array::ArrayRef>;
+}
+
+/// A shared UDF; two references are equal when they are the same UDF.
+#[derive(Clone, Debug)]
+pub struct UdfRef(pub std::rc::Rc<dyn RowUdf>);
+
+impl PartialEq for UdfRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,7 +259,9 @@ impl Expr {
     pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Column(_) | Expr::Attr { .. } | Expr::Star(_) | Expr::Literal(_) => {}
+            Expr::Column(_) | Expr::Attr { .. } | Expr::Star(_) | Expr::Literal(_) | Expr::LambdaVar(_) => {}
+            Expr::Lambda { body, .. } => body.visit(f),
+            Expr::Udf { args, .. } => args.iter().for_each(|e| e.visit(f)),
             Expr::Alias(e, _)
             | Expr::Not(e)
             | Expr::Neg(e)
@@ -303,6 +331,8 @@ impl Expr {
                 distinct,
             },
             Expr::Extract { expr, key } => Expr::Extract { expr: b(expr, f), key: b(key, f) },
+            Expr::Lambda { params, body } => Expr::Lambda { params, body: b(body, f) },
+            Expr::Udf { udf, args } => Expr::Udf { udf, args: args.into_iter().map(|e| e.transform(f)).collect() },
             leaf => leaf,
         };
         f(e)
@@ -365,6 +395,18 @@ impl Expr {
                 expr.pretty(),
                 if *asc { "ASC" } else { "DESC" },
                 if *nulls_first { "FIRST" } else { "LAST" }
+            ),
+            // Resolved lambda variables print without their names.
+            Expr::LambdaVar(_) => "namedlambdavariable()".into(),
+            Expr::Lambda { params, body } => format!(
+                "lambdafunction({}{})",
+                body.pretty(),
+                ", namedlambdavariable()".repeat(params.len())
+            ),
+            Expr::Udf { udf, args } => format!(
+                "{}({})",
+                udf.0.name(),
+                args.iter().map(|a| a.pretty()).collect::<Vec<_>>().join(", ")
             ),
         }
     }
@@ -459,6 +501,37 @@ pub enum PKind {
     Scalar { func: super::functions::ScalarFn, args: Vec<PExpr> },
     /// A struct's field by position.
     GetField(Box<PExpr>, usize),
+    /// The value of the lambda variable bound at this slot (see eval::lambda).
+    LambdaVar(usize),
+    /// A higher-order function: `transform`, `filter`, `aggregate`...
+    HigherOrder { func: HigherOrderFn, args: Vec<PExpr>, lambdas: Vec<PLambda> },
+    /// A Python UDF over its argument columns.
+    Udf { udf: UdfRef, args: Vec<PExpr> },
+}
+
+/// Higher-order functions over arrays and maps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HigherOrderFn {
+    Transform,
+    Filter,
+    Exists,
+    Forall,
+    /// `aggregate`/`reduce`: args are the array and the zero; lambdas the
+    /// merge and the finish.
+    Aggregate,
+    ZipWith,
+    MapFilter,
+    TransformKeys,
+    TransformValues,
+}
+
+/// A resolved lambda: its variables are bound at slots `first_slot..`
+/// (one slot per enclosing lambda variable before them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PLambda {
+    pub first_slot: usize,
+    pub arity: usize,
+    pub body: Box<PExpr>,
 }
 
 impl PExpr {
@@ -480,7 +553,9 @@ impl PExpr {
             }
             PKind::In { expr, list } => std::iter::once(expr.as_ref()).chain(list).collect(),
             PKind::Like { expr, pattern, .. } => vec![expr, pattern],
-            PKind::Scalar { args, .. } => args.iter().collect(),
+            PKind::Scalar { args, .. } | PKind::Udf { args, .. } => args.iter().collect(),
+            PKind::LambdaVar(_) => vec![],
+            PKind::HigherOrder { args, lambdas, .. } => args.iter().chain(lambdas.iter().map(|l| l.body.as_ref())).collect(),
         }
     }
 
@@ -550,7 +625,12 @@ impl PExpr {
                 expr.columns(out);
                 pattern.columns(out);
             }
-            PKind::Scalar { args, .. } => args.iter().for_each(|e| e.columns(out)),
+            PKind::Scalar { args, .. } | PKind::Udf { args, .. } => args.iter().for_each(|e| e.columns(out)),
+            PKind::LambdaVar(_) => {}
+            PKind::HigherOrder { args, lambdas, .. } => {
+                args.iter().for_each(|e| e.columns(out));
+                lambdas.iter().for_each(|l| l.body.columns(out));
+            }
         }
     }
 
@@ -584,7 +664,12 @@ impl PExpr {
                 expr.remap_columns(map);
                 pattern.remap_columns(map);
             }
-            PKind::Scalar { args, .. } => args.iter_mut().for_each(|e| e.remap_columns(map)),
+            PKind::Scalar { args, .. } | PKind::Udf { args, .. } => args.iter_mut().for_each(|e| e.remap_columns(map)),
+            PKind::LambdaVar(_) => {}
+            PKind::HigherOrder { args, lambdas, .. } => {
+                args.iter_mut().for_each(|e| e.remap_columns(map));
+                lambdas.iter_mut().for_each(|l| l.body.remap_columns(map));
+            }
         }
     }
 }

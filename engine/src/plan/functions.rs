@@ -56,6 +56,7 @@ pub fn call(name: &str, mut args: Vec<Expr>) -> Expr {
         ("round", 1) | ("bround", 1) => args.push(Expr::lit(Lit::Int(0))),
         ("lpad", 2) | ("rpad", 2) => args.push(Expr::lit(Lit::Str(" ".into()))),
         ("substring", 2) | ("substr", 2) => args.push(Expr::lit(Lit::Int(i32::MAX))),
+        ("aggregate", 3) | ("reduce", 3) => args.push(super::lambda::identity_lambda()),
         _ => {}
     }
     if name == "count" && matches!(args.as_slice(), [Expr::Star(None)]) {
@@ -140,6 +141,7 @@ pub enum ScalarFn {
     ArrayContains,
     MakeStruct,
     MakeMap,
+    MapFromArrays,
     /// `get(arr, i)`: 0-based, NULL when out of range
     Get,
     /// `element_at(arr, i)`: 1-based; `try_` form NULL when out of range
@@ -434,6 +436,12 @@ pub fn resolve_scalar(name: &str, mut args: Vec<PExpr>, pretty: &str) -> Result<
                 .map(|(i, a)| a.cast(if i % 2 == 0 { kt.clone() } else { vt.clone() }))
                 .collect();
             scalar(F::MakeMap, args, types::map_of(kt, vt))
+        }
+        "map_from_arrays" => {
+            need(name, &args, 2, 2)?;
+            let kt = element_type(&args[0].ty).ok_or_else(|| datatype_mismatch(name, pretty, "the first input must be an array"))?;
+            let vt = element_type(&args[1].ty).ok_or_else(|| datatype_mismatch(name, pretty, "the second input must be an array"))?;
+            scalar(F::MapFromArrays, args, types::map_of(kt, vt))
         }
         "get" | "element_at" | "try_element_at" => {
             need(name, &args, 2, 2)?;

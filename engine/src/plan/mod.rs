@@ -3,6 +3,7 @@
 
 pub mod expr;
 pub mod functions;
+pub mod lambda;
 pub mod logical;
 pub mod resolve;
 pub mod schema;

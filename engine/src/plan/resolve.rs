@@ -12,7 +12,7 @@ use crate::types;
 
 /// Resolves `e` against `input`.
 pub fn resolve(e: &Expr, input: &Schema) -> Result<PExpr> {
-    Resolver { input }.expr(e)
+    Resolver { input, scope: Default::default() }.expr(e)
 }
 
 /// The output name of an expression: its alias, or Spark's generated name.
@@ -29,8 +29,10 @@ pub fn output_name(e: &Expr) -> String {
     }
 }
 
-struct Resolver<'a> {
+pub(super) struct Resolver<'a> {
     input: &'a Schema,
+    /// The lambda variables in scope, by slot: name and type.
+    pub(super) scope: std::cell::RefCell<Vec<(String, DataType)>>,
 }
 
 /// Levenshtein distance, for "Did you mean" suggestions.
@@ -165,8 +167,29 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn expr(&self, e: &Expr) -> Result<PExpr> {
+    pub(super) fn expr(&self, e: &Expr) -> Result<PExpr> {
         Ok(match e {
+            Expr::LambdaVar(name) => {
+                let scope = self.scope.borrow();
+                match scope.iter().rposition(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                    Some(slot) => PExpr::new(PKind::LambdaVar(slot), scope[slot].1.clone()),
+                    None => return Err(unresolved_column(name, self.input)),
+                }
+            }
+            Expr::Lambda { .. } => {
+                return Err(EngineError::analysis(
+                    "_LEGACY_ERROR_TEMP_2429",
+                    format!("A lambda function should only be used in a higher order function. However, its class is {}.", e.pretty()),
+                    "",
+                ))
+            }
+            Expr::Udf { udf, args } => {
+                let args = args.iter().map(|a| self.expr(a)).collect::<Result<_>>()?;
+                PExpr::new(PKind::Udf { udf: udf.clone(), args }, udf.0.return_type().clone())
+            }
+            Expr::Call { name, args, .. } if super::lambda::is_higher_order(name) => {
+                super::lambda::resolve_higher_order(self, name, args, e)?
+            }
             Expr::Column(parts) => self.column(parts)?,
             Expr::Attr { id, name } => match self.input.index_of_id(*id) {
                 Some(i) => PExpr::column(i, self.input.attrs[i].ty.clone()),

@@ -3,13 +3,14 @@
 //! Python builtins scripts use. Each method maps onto the logical plan
 //! (`crate::plan`) or the session (`crate::session`).
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
 use rustpython_parser::ast;
 
 use super::functions::{self, col_arg, lit_arg, lit_of};
-use super::value::{ReaderState, Value, WriterState};
+use super::value::{ReaderState, UdfDef, Value, WriterState};
 use super::{iterate, suspend, Script, Wait};
 use crate::error::{EngineError, Result};
 use crate::plan::expr::{BinaryOp, Expr, LikeKind, Lit};
@@ -60,9 +61,16 @@ pub fn attribute(obj: Value, name: &str, sess: &mut Session) -> Result<Value> {
             "streams" => Value::Streams,
             "version" => Value::Str("4.0.1".into()),
             "sql" | "createDataFrame" | "table" | "stop" | "range" | "newSession" => method(obj, name),
+            "udf" => Value::UdfRegistration,
             _ => return Err(attr_error(&obj, name)),
         },
         Value::SparkContext if m(&["setLogLevel", "stop"]) => method(obj, name),
+        Value::UdfRegistration if name == "register" => method(obj, name),
+        Value::Udf(_) if m(&["asNondeterministic"]) => method(obj, name),
+        Value::Udf(d) if name == "func" => d.func.clone(),
+        Value::Udf(d) if name == "returnType" => Value::Type(d.return_type.clone()),
+        Value::Udf(d) if name == "__name__" => Value::Str(d.name.clone()),
+        Value::Function(d) if name == "__name__" => Value::Str(d.name.clone()),
         Value::SparkContext if name == "appName" => Value::Str("streamlab".into()),
         Value::Conf if m(&["set", "get", "unset"]) => method(obj, name),
         Value::Streams if m(&["awaitAnyTermination", "resetTerminated"]) => method(obj, name),
@@ -173,6 +181,9 @@ const COLUMN_METHODS: &[&str] = &[
 
 const STR_METHODS: &[&str] = &[
     "upper", "lower", "strip", "split", "join", "format", "replace", "startswith", "endswith", "lstrip", "rstrip",
+    "capitalize", "title", "swapcase", "find", "index", "rfind", "rindex", "count", "isdigit", "isnumeric", "isdecimal",
+    "isalpha", "isalnum", "isspace", "isupper", "islower", "zfill", "ljust", "rjust", "center", "rsplit", "splitlines",
+    "partition",
 ];
 
 /// Arguments of a call, fetched by position or keyword.
@@ -249,7 +260,17 @@ pub fn call(script: &mut Script, func: Value, pos: Vec<Value>, kw: Vec<(String, 
             let short = name.rsplit('.').next().unwrap_or(&name).to_string();
             let args = Args::new(&short, pos, kw);
             if let Some(f) = name.strip_prefix("F.") {
-                return functions::call_function(f, &args);
+                if crate::plan::lambda::is_higher_order(f) {
+                    return super::lambda::call_higher_order(script, f, &args, sess);
+                }
+                if f == "udf" {
+                    return make_udf(&args);
+                }
+                let out = functions::call_function(f, &args)?;
+                return Ok(match (f, out) {
+                    ("expr", Value::Column(e)) => Value::Column(bind_udfs(script, e)),
+                    (_, out) => out,
+                });
             }
             if let Some(t) = name.strip_prefix("T.") {
                 return functions::call_type(t, &args);
@@ -264,8 +285,67 @@ pub fn call(script: &mut Script, func: Value, pos: Vec<Value>, kw: Vec<(String, 
             }
         }
         Value::Type(t) => Ok(Value::Type(t)),
+        Value::UdfMaker(ty) => {
+            let f = pos.into_iter().next().ok_or_else(|| EngineError::python("TypeError", "udf() missing the function"))?;
+            Ok(Value::Udf(Rc::new(UdfDef { name: function_name(&f), func: f, return_type: ty })))
+        }
+        Value::Udf(def) => {
+            if !kw.is_empty() {
+                return Err(EngineError::unsupported("keyword arguments to a UDF"));
+            }
+            let args = pos.iter().map(col_arg).collect::<Result<Vec<_>>>()?;
+            Ok(Value::Column(super::udf::apply(script, &def, args)))
+        }
         other => Err(EngineError::python("TypeError", format!("'{}' object is not callable", other.type_name()))),
     }
+}
+
+/// `f.__name__`, the name Spark gives a UDF's column.
+fn function_name(f: &Value) -> String {
+    match f {
+        Value::Function(d) => d.name.clone(),
+        Value::Builtin(b) => b.rsplit('.').next().unwrap_or(b).to_string(),
+        Value::Udf(d) => d.name.clone(),
+        _ => "<lambda>".into(),
+    }
+}
+
+fn is_callable(v: &Value) -> bool {
+    matches!(v, Value::Function(_) | Value::Builtin(_) | Value::Method(..) | Value::Udf(_))
+}
+
+/// `udf(f, returnType)`, `udf(f)`, `udf(returnType=...)`, `udf("int")`.
+fn make_udf(a: &Args) -> Result<Value> {
+    let f = a.opt(0, "f").filter(|v| !matches!(v, Value::None));
+    let rt = a.opt(1, "returnType");
+    let (f, rt) = match f {
+        Some(f) if is_callable(&f) => (Some(f), rt),
+        // `@udf("int")`: the type comes first.
+        Some(t) => (None, Some(t)),
+        None => (None, rt),
+    };
+    let ty = match rt {
+        None | Some(Value::None) => DataType::Utf8,
+        Some(t) => functions::type_of(&t)?,
+    };
+    Ok(match f {
+        Some(f) => Value::Udf(Rc::new(UdfDef { name: function_name(&f), func: f, return_type: ty })),
+        None => Value::UdfMaker(ty),
+    })
+}
+
+/// Calls of UDFs registered with `spark.udf.register` in a SQL string.
+pub(crate) fn bind_udfs(script: &Script, e: Expr) -> Expr {
+    if script.udfs.is_empty() {
+        return e;
+    }
+    e.transform(&mut |x| match x {
+        Expr::Call { name, args, distinct: false } => match script.udfs.get(&name.to_ascii_lowercase()) {
+            Some(def) => super::udf::apply(script, def, args),
+            None => Expr::Call { name, args, distinct: false },
+        },
+        other => other,
+    })
 }
 
 fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) -> Result<Value> {
@@ -309,14 +389,24 @@ fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
                 None => vec![],
             };
             if name == "sorted" {
+                let keys: Vec<Value> = match a.kw("key").filter(|k| !matches!(k, Value::None)) {
+                    Some(k) => items.iter().map(|x| script.call(k.clone(), vec![x.clone()], vec![], sess)).collect::<Result<_>>()?,
+                    None => items.clone(),
+                };
+                let reverse = a.kw("reverse").and_then(|r| r.truthy()).unwrap_or(false);
+                let mut order: Vec<usize> = (0..items.len()).collect();
                 let mut err = None;
-                items.sort_by(|x, y| py_cmp(x, y).unwrap_or_else(|e| {
-                    err.get_or_insert(e);
-                    std::cmp::Ordering::Equal
-                }));
+                order.sort_by(|&x, &y| {
+                    let o = py_cmp(&keys[x], &keys[y]).unwrap_or_else(|e| {
+                        err.get_or_insert(e);
+                        std::cmp::Ordering::Equal
+                    });
+                    if reverse { o.reverse() } else { o }
+                });
                 if let Some(e) = err {
                     return Err(e);
                 }
+                items = order.into_iter().map(|i| items[i].clone()).collect();
             }
             if name == "reversed" {
                 items.reverse();
@@ -363,6 +453,29 @@ fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
             let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
             Value::List((0..n).map(|i| Value::Tuple(lists.iter().map(|l| l[i].clone()).collect())).collect())
         }
+        "map" | "filter" if a.pos.len() >= 2 => {
+            let f = a.pos[0].clone();
+            let lists: Vec<Vec<Value>> = a.pos[1..].iter().cloned().map(iterate).collect::<Result<_>>()?;
+            let mut out = Vec::new();
+            if name == "map" {
+                let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
+                for i in 0..n {
+                    let args = lists.iter().map(|l| l[i].clone()).collect();
+                    out.push(script.call(f.clone(), args, vec![], sess)?);
+                }
+            } else {
+                for x in lists.into_iter().next().unwrap_or_default() {
+                    let keep = match &f {
+                        Value::None => x.truthy().unwrap_or(true),
+                        f => script.call(f.clone(), vec![x.clone()], vec![], sess)?.truthy().unwrap_or(true),
+                    };
+                    if keep {
+                        out.push(x);
+                    }
+                }
+            }
+            Value::List(out)
+        }
         "min" | "max" | "sum" | "abs" | "round" | "filter" | "map" | "pow" => {
             // A script that did not star-import pyspark's functions uses Python's.
             let items = if a.pos.len() == 1 { iterate(a.pos[0].clone()).unwrap_or_else(|_| a.pos.clone()) } else { a.pos.clone() };
@@ -386,17 +499,26 @@ fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
                 },
                 "sum" => items.into_iter().try_fold(Value::Int(0), |acc, v| binop(&ast::Operator::Add, acc, v))?,
                 "min" | "max" => {
-                    let mut best: Option<Value> = None;
+                    let key = a.kw("key").filter(|k| !matches!(k, Value::None));
+                    let mut best: Option<(Value, Value)> = None;
                     for v in items {
+                        let k = match &key {
+                            Some(f) => script.call(f.clone(), vec![v.clone()], vec![], sess)?,
+                            None => v.clone(),
+                        };
                         best = Some(match best {
-                            None => v,
-                            Some(b) => {
-                                let o = py_cmp(&v, &b)?;
-                                if (name == "min" && o.is_lt()) || (name == "max" && o.is_gt()) { v } else { b }
+                            None => (v, k),
+                            Some((bv, bk)) => {
+                                let o = py_cmp(&k, &bk)?;
+                                if (name == "min" && o.is_lt()) || (name == "max" && o.is_gt()) { (v, k) } else { (bv, bk) }
                             }
                         });
                     }
-                    best.ok_or_else(|| EngineError::python("ValueError", format!("{name}() arg is an empty sequence")))?
+                    match (best, a.kw("default")) {
+                        (Some((v, _)), _) => v,
+                        (None, Some(d)) => d,
+                        (None, None) => return Err(EngineError::python("ValueError", format!("{name}() arg is an empty sequence"))),
+                    }
                 }
                 _ => return Err(EngineError::unsupported(format!("Python's {name}()"))),
             }
@@ -411,11 +533,15 @@ fn call_builtin(script: &mut Script, name: &str, a: Args, sess: &mut Session) ->
             _ => false,
         }),
         "type" => Value::Str(a.req(0, "obj")?.type_name().to_string()),
+        "format" => {
+            let spec = a.opt(1, "format_spec").map(|s| s.to_str()).unwrap_or_default();
+            Value::Str(super::format::format_value(&a.req(0, "value")?, &spec)?)
+        }
         other => return Err(EngineError::unsupported(format!("Python's {other}()"))),
     })
 }
 
-fn py_eq(a: &Value, b: &Value) -> bool {
+pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
@@ -436,6 +562,17 @@ fn py_cmp(a: &Value, b: &Value) -> Result<std::cmp::Ordering> {
         (Value::Float(x), Value::Int(y)) => x.partial_cmp(&(*y as f64)).unwrap_or(std::cmp::Ordering::Equal),
         (Value::Str(x), Value::Str(y)) => x.cmp(y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Int(y)) => (*x as i64).cmp(y),
+        (Value::Int(x), Value::Bool(y)) => x.cmp(&(*y as i64)),
+        (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
+            for (p, q) in x.iter().zip(y) {
+                let o = py_cmp(p, q)?;
+                if o.is_ne() {
+                    return Ok(o);
+                }
+            }
+            x.len().cmp(&y.len())
+        }
         _ => {
             return Err(EngineError::python(
                 "TypeError",
@@ -481,6 +618,23 @@ pub fn binop(op: &ast::Operator, l: Value, r: Value) -> Result<Value> {
         Value::Bool(b) => Some(*b as i64 as f64),
         _ => None,
     };
+    // bool is an int in arithmetic (`sum(c in "aeiou" for c in s)`).
+    if let (Value::Bool(_) | Value::Int(_), Value::Bool(_) | Value::Int(_)) = (&l, &r) {
+        if let (Value::Bool(a), Value::Bool(b), O::BitAnd | O::BitOr | O::BitXor) = (&l, &r, op) {
+            return Ok(Value::Bool(match op {
+                O::BitAnd => *a & *b,
+                O::BitOr => *a | *b,
+                _ => *a ^ *b,
+            }));
+        }
+        if matches!(l, Value::Bool(_)) || matches!(r, Value::Bool(_)) {
+            let as_int = |v: &Value| match v {
+                Value::Bool(b) => Value::Int(*b as i64),
+                other => other.clone(),
+            };
+            return binop(op, as_int(&l), as_int(&r));
+        }
+    }
     Ok(match (op, &l, &r) {
         (O::Add, Value::Str(a), Value::Str(b)) => Value::Str(format!("{a}{b}")),
         (O::Add, Value::List(a), Value::List(b)) => Value::List(a.iter().chain(b).cloned().collect()),
@@ -685,27 +839,53 @@ pub fn subscript(obj: Value, key: Value) -> Result<Value> {
     })
 }
 
-pub fn slice(obj: Value, lo: Option<Value>, hi: Option<Value>) -> Result<Value> {
-    let idx = |v: Option<Value>, len: usize, default: usize| -> usize {
+pub fn slice(obj: Value, lo: Option<Value>, hi: Option<Value>, step: Option<Value>) -> Result<Value> {
+    let int = |v: Option<Value>| -> Result<Option<i64>> {
         match v {
-            Some(Value::Int(i)) if i < 0 => (len as i64 + i).max(0) as usize,
-            Some(Value::Int(i)) => (i as usize).min(len),
-            _ => default,
+            None | Some(Value::None) => Ok(None),
+            Some(Value::Int(i)) => Ok(Some(i)),
+            Some(Value::Bool(b)) => Ok(Some(b as i64)),
+            Some(other) => Err(EngineError::python(
+                "TypeError",
+                format!("slice indices must be integers or None or have an __index__ method, not {}", other.type_name()),
+            )),
         }
     };
+    let (lo, hi, step) = (int(lo)?, int(hi)?, int(step)?.unwrap_or(1));
+    if step == 0 {
+        return Err(EngineError::python("ValueError", "slice step cannot be zero"));
+    }
+    // Python's slice.indices(len).
+    let pick = |len: usize| -> Vec<usize> {
+        let len = len as i64;
+        let clamp = |i: i64, lo_bound: i64, hi_bound: i64| {
+            let i = if i < 0 { i + len } else { i };
+            i.clamp(lo_bound, hi_bound)
+        };
+        let mut out = Vec::new();
+        if step > 0 {
+            let (a, b) = (lo.map_or(0, |i| clamp(i, 0, len)), hi.map_or(len, |i| clamp(i, 0, len)));
+            let mut i = a;
+            while i < b {
+                out.push(i as usize);
+                i += step;
+            }
+        } else {
+            let (a, b) = (lo.map_or(len - 1, |i| clamp(i, -1, len - 1)), hi.map_or(-1, |i| clamp(i, -1, len - 1)));
+            let mut i = a;
+            while i > b {
+                out.push(i as usize);
+                i += step;
+            }
+        }
+        out
+    };
     Ok(match obj {
-        Value::List(v) => {
-            let (a, b) = (idx(lo, v.len(), 0), idx(hi, v.len(), v.len()));
-            Value::List(if a < b { v[a..b].to_vec() } else { vec![] })
-        }
-        Value::Tuple(v) => {
-            let (a, b) = (idx(lo, v.len(), 0), idx(hi, v.len(), v.len()));
-            Value::Tuple(if a < b { v[a..b].to_vec() } else { vec![] })
-        }
+        Value::List(v) => Value::List(pick(v.len()).into_iter().map(|i| v[i].clone()).collect()),
+        Value::Tuple(v) => Value::Tuple(pick(v.len()).into_iter().map(|i| v[i].clone()).collect()),
         Value::Str(s) => {
             let c: Vec<char> = s.chars().collect();
-            let (a, b) = (idx(lo, c.len(), 0), idx(hi, c.len(), c.len()));
-            Value::Str(if a < b { c[a..b].iter().collect() } else { String::new() })
+            Value::Str(pick(c.len()).into_iter().map(|i| c[i]).collect())
         }
         Value::Column(_) => return Err(EngineError::python("ValueError", "Column slices are not supported; use substr()")),
         o => return Err(EngineError::python("TypeError", format!("'{}' object is not subscriptable", o.type_name()))),
@@ -725,6 +905,24 @@ fn call_method(script: &mut Script, obj: Value, name: &str, a: Args, sess: &mut 
             _ => Ok(Value::Builder),
         },
         Value::Spark => spark_method(script, name, a, sess),
+        Value::Udf(d) => Ok(Value::Udf(d)),
+        Value::UdfRegistration => {
+            let n = a.str(0, "name")?;
+            let f = a.req(1, "f")?;
+            let def = match f {
+                Value::Udf(d) => d,
+                f => {
+                    let ty = match a.opt(2, "returnType") {
+                        None | Some(Value::None) => DataType::Utf8,
+                        Some(t) => functions::type_of(&t)?,
+                    };
+                    Rc::new(UdfDef { name: n.clone(), func: f, return_type: ty })
+                }
+            };
+            let def = Rc::new(UdfDef { name: n.clone(), func: def.func.clone(), return_type: def.return_type.clone() });
+            script.udfs.insert(n.to_ascii_lowercase(), def.clone());
+            Ok(Value::Udf(def))
+        }
         Value::SparkContext => Ok(Value::None),
         Value::Conf => match name {
             "set" => {
@@ -821,17 +1019,134 @@ fn str_method(s: &str, name: &str, a: Args) -> Result<Value> {
     Ok(match name {
         "upper" => Value::Str(s.to_uppercase()),
         "lower" => Value::Str(s.to_lowercase()),
-        "strip" => Value::Str(s.trim().to_string()),
-        "lstrip" => Value::Str(s.trim_start().to_string()),
-        "rstrip" => Value::Str(s.trim_end().to_string()),
-        "split" => Value::List(match a.opt(0, "sep") {
-            Some(Value::Str(sep)) => s.split(sep.as_str()).map(|x| Value::Str(x.to_string())).collect(),
-            _ => s.split_whitespace().map(|x| Value::Str(x.to_string())).collect(),
-        }),
+        "strip" | "lstrip" | "rstrip" => {
+            let chars: Option<Vec<char>> = match a.opt(0, "chars") {
+                Some(Value::Str(c)) => Some(c.chars().collect()),
+                _ => None,
+            };
+            let pat = |c: char| match &chars {
+                Some(cs) => cs.contains(&c),
+                None => c.is_whitespace(),
+            };
+            Value::Str(match name {
+                "strip" => s.trim_matches(pat),
+                "lstrip" => s.trim_start_matches(pat),
+                _ => s.trim_end_matches(pat),
+            }.to_string())
+        }
+        "split" => {
+            let max = match a.opt(1, "maxsplit") { Some(Value::Int(m)) if m >= 0 => Some(m as usize), _ => None };
+            Value::List(match a.opt(0, "sep") {
+                Some(Value::Str(sep)) if sep.is_empty() => return Err(EngineError::python("ValueError", "empty separator")),
+                Some(Value::Str(sep)) => match max {
+                    Some(m) => s.splitn(m + 1, sep.as_str()).map(|x| Value::Str(x.to_string())).collect(),
+                    None => s.split(sep.as_str()).map(|x| Value::Str(x.to_string())).collect(),
+                },
+                _ => match max {
+                    Some(m) => {
+                        let mut out = Vec::new();
+                        let mut rest = s.trim_start();
+                        while !rest.is_empty() {
+                            if out.len() == m {
+                                out.push(Value::Str(rest.to_string()));
+                                break;
+                            }
+                            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                            out.push(Value::Str(rest[..end].to_string()));
+                            rest = rest[end..].trim_start();
+                        }
+                        out
+                    }
+                    None => s.split_whitespace().map(|x| Value::Str(x.to_string())).collect(),
+                },
+            })
+        }
         "join" => Value::Str(iterate(a.req(0, "iterable")?)?.iter().map(|v| v.to_str()).collect::<Vec<_>>().join(s)),
         "replace" => Value::Str(s.replace(&a.str(0, "old")?, &a.str(1, "new")?)),
-        "startswith" => Value::Bool(s.starts_with(&a.str(0, "prefix")?)),
-        "endswith" => Value::Bool(s.ends_with(&a.str(0, "suffix")?)),
+        "startswith" | "endswith" => {
+            let probes = match a.req(0, "prefix")? {
+                Value::Tuple(t) => t.iter().map(|v| v.to_str()).collect::<Vec<_>>(),
+                Value::Str(p) => vec![p],
+                other => return Err(EngineError::python("TypeError", format!("{name} first arg must be str or a tuple of str, not {}", other.type_name()))),
+            };
+            Value::Bool(probes.iter().any(|p| if name == "startswith" { s.starts_with(p.as_str()) } else { s.ends_with(p.as_str()) }))
+        }
+        "capitalize" => {
+            let mut c = s.chars();
+            Value::Str(match c.next() {
+                Some(f) => f.to_uppercase().chain(c.flat_map(|x| x.to_lowercase())).collect(),
+                None => String::new(),
+            })
+        }
+        "title" => {
+            let mut out = String::new();
+            let mut prev_letter = false;
+            for ch in s.chars() {
+                if ch.is_alphabetic() {
+                    if prev_letter { out.extend(ch.to_lowercase()) } else { out.extend(ch.to_uppercase()) }
+                    prev_letter = true;
+                } else {
+                    out.push(ch);
+                    prev_letter = false;
+                }
+            }
+            Value::Str(out)
+        }
+        "swapcase" => Value::Str(s.chars().map(|c| if c.is_uppercase() { c.to_lowercase().collect::<String>() } else { c.to_uppercase().collect() }).collect()),
+        "find" | "index" | "rfind" | "rindex" => {
+            let sub = a.str(0, "sub")?;
+            let pos = if name.starts_with('r') { s.rfind(&sub) } else { s.find(&sub) };
+            match pos {
+                Some(b) => Value::Int(s[..b].chars().count() as i64),
+                None if name.ends_with("index") => return Err(EngineError::python("ValueError", "substring not found")),
+                None => Value::Int(-1),
+            }
+        }
+        "count" => {
+            let sub = a.str(0, "sub")?;
+            Value::Int(if sub.is_empty() { s.chars().count() as i64 + 1 } else { s.matches(sub.as_str()).count() as i64 })
+        }
+        "isdigit" | "isnumeric" | "isdecimal" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
+        "isalpha" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_alphabetic())),
+        "isalnum" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_alphanumeric())),
+        "isspace" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_whitespace())),
+        "isupper" => Value::Bool(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_lowercase())),
+        "islower" => Value::Bool(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_uppercase())),
+        "zfill" => {
+            let w = match a.req(0, "width")? { Value::Int(w) => w.max(0) as usize, _ => 0 };
+            let n = s.chars().count();
+            if n >= w {
+                Value::Str(s.to_string())
+            } else if let Some(rest) = s.strip_prefix(['-', '+']) {
+                Value::Str(format!("{}{}{rest}", &s[..1], "0".repeat(w - n)))
+            } else {
+                Value::Str(format!("{}{s}", "0".repeat(w - n)))
+            }
+        }
+        "ljust" | "rjust" | "center" => {
+            let w = match a.req(0, "width")? { Value::Int(w) => w.max(0) as usize, _ => 0 };
+            let fill = a.opt(1, "fillchar").map(|f| f.to_str()).unwrap_or_else(|| " ".into());
+            let n = s.chars().count();
+            let pad = w.saturating_sub(n);
+            let (l, r) = match name {
+                "ljust" => (0, pad),
+                "rjust" => (pad, 0),
+                _ => (pad / 2 + (pad % 2 & w % 2), pad - (pad / 2 + (pad % 2 & w % 2))),
+            };
+            Value::Str(format!("{}{s}{}", fill.repeat(l), fill.repeat(r)))
+        }
+        "rsplit" => Value::List(match a.opt(0, "sep") {
+            Some(Value::Str(sep)) => s.rsplit(sep.as_str()).collect::<Vec<_>>().into_iter().rev().map(|x| Value::Str(x.to_string())).collect(),
+            _ => s.split_whitespace().map(|x| Value::Str(x.to_string())).collect(),
+        }),
+        "splitlines" => Value::List(s.lines().map(|x| Value::Str(x.to_string())).collect()),
+        "partition" => {
+            let sep = a.str(0, "sep")?;
+            match s.split_once(sep.as_str()) {
+                Some((x, y)) => Value::Tuple(vec![Value::Str(x.into()), Value::Str(sep), Value::Str(y.into())]),
+                None => Value::Tuple(vec![Value::Str(s.into()), Value::Str(String::new()), Value::Str(String::new())]),
+            }
+        }
         "format" => {
             let mut out = String::new();
             let mut pos = a.pos.iter();
@@ -839,7 +1154,7 @@ fn str_method(s: &str, name: &str, a: Args) -> Result<Value> {
             while let Some(i) = rest.find('{') {
                 out.push_str(&rest[..i]);
                 let Some(j) = rest[i..].find('}') else { break };
-                let field = &rest[i + 1..i + j];
+                let (field, spec) = rest[i + 1..i + j].split_once(':').unwrap_or((&rest[i + 1..i + j], ""));
                 let v = if field.is_empty() {
                     pos.next().cloned()
                 } else if let Ok(n) = field.parse::<usize>() {
@@ -847,7 +1162,9 @@ fn str_method(s: &str, name: &str, a: Args) -> Result<Value> {
                 } else {
                     a.kw(field)
                 };
-                out.push_str(&v.map(|v| v.to_str()).unwrap_or_default());
+                if let Some(v) = v {
+                    out.push_str(&super::format::format_value(&v, spec)?);
+                }
                 rest = &rest[i + j + 1..];
             }
             out.push_str(rest);
@@ -1173,7 +1490,8 @@ fn start(w: WriterState, sess: &mut Session) -> Result<Value> {
     Ok(Value::Query(index))
 }
 
-fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, sess: &mut Session) -> Result<Value> {
+fn dataframe_method(script: &mut Script, df: DataFrame, name: &str, a: Args, sess: &mut Session) -> Result<Value> {
+    let _script = &*script;
     let cols = |a: &Args| -> Result<Vec<Expr>> { a.flat().iter().map(col_arg).collect() };
     Ok(Value::DataFrame(match name {
         "select" => df.select(cols(&a)?)?,
@@ -1185,14 +1503,14 @@ fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, se
                 .flat()
                 .iter()
                 .map(|v| match v {
-                    Value::Str(s) => crate::sql::parse_select_item(s),
+                    Value::Str(s) => crate::sql::parse_select_item(s).map(|e| bind_udfs(script, e)),
                     other => Err(EngineError::python("TypeError", format!("selectExpr expects strings, got {}", other.type_name()))),
                 })
                 .collect::<Result<_>>()?;
             df.select(items)?
         }
         "filter" | "where" => match a.req(0, "condition")? {
-            Value::Str(s) => df.filter(crate::sql::parse_expr(&s)?)?,
+            Value::Str(s) => df.filter(bind_udfs(script, crate::sql::parse_expr(&s)?))?,
             Value::Column(c) => df.filter(c)?,
             other => {
                 return Err(EngineError::python(
@@ -1339,7 +1657,7 @@ fn dataframe_method(_script: &mut Script, df: DataFrame, name: &str, a: Args, se
 fn static_action(df: DataFrame, name: &str, a: Args, sess: &mut Session) -> Result<Value> {
     let mut op = crate::exec::build(&df.plan, crate::exec::OutputMode::Append)?;
     let mut ctx = crate::exec::BatchCtx {
-        eval: crate::eval::EvalCtx { zone: sess.zone.clone(), now_micros: sess.now_ms * 1000 },
+        eval: crate::eval::EvalCtx { zone: sess.zone.clone(), now_micros: sess.now_ms * 1000, lambda: vec![] },
         inputs: &[],
         watermark: None,
         mode: crate::exec::OutputMode::Append,

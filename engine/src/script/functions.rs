@@ -261,6 +261,7 @@ const KNOWN_SCALARS: &[&str] = &[
     "ceil", "floor", "sqrt", "pow", "coalesce", "nvl", "array", "array_distinct", "struct", "map", "dayofweek", "year",
     "month", "dayofmonth", "hour", "minute", "second", "datediff", "isnan", "greatest", "least", "signum", "ln",
     "log10", "exp", "pmod", "timestamp_seconds", "repeat", "left", "right", "ascii", "translate", "nullif", "array_remove",
+    "map_from_arrays",
 ];
 
 /// `T.Name(...)`: type objects and the classes of pyspark.sql / types.
@@ -482,7 +483,7 @@ pub fn create_dataframe(a: &Args, zone: &crate::zone::SessionZone) -> Result<Dat
             })
             .collect();
         let arr: ArrayRef = Arc::new(strings);
-        let ctx = crate::eval::EvalCtx { zone: zone.clone(), now_micros: 0 };
+        let ctx = crate::eval::EvalCtx { zone: zone.clone(), now_micros: 0, lambda: vec![] };
         columns.push(crate::eval::cast::cast(&arr, ty, false, &ctx)?);
     }
     let schema = Schema::new(fields.iter().map(|(n, t)| Attribute::new(n.clone(), t.clone(), true)).collect());

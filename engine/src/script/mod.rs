@@ -5,9 +5,12 @@
 //! pauses at `awaitTermination()` until the query it waits on ends.
 
 pub mod api;
+pub mod format;
 pub mod functions;
+pub mod lambda;
 pub mod na;
 pub mod names;
+pub mod udf;
 pub mod value;
 
 use std::collections::HashMap;
@@ -56,6 +59,13 @@ pub struct Script {
     pub printed: Vec<String>,
     /// The wait an awaitTermination call inside an expression asked for.
     pending_wait: Option<Wait>,
+    /// How many lambda variables PySpark has made (`x_0`, `y_1`, ...).
+    pub(crate) lambda_vars: usize,
+    /// UDFs registered with `spark.udf.register`, for SQL strings.
+    pub(crate) udfs: HashMap<String, Rc<value::UdfDef>>,
+    /// Statements and calls run, against `step_limit` (a UDF's budget).
+    steps: u64,
+    step_limit: u64,
 }
 
 /// Python's SyntaxError for a script rustpython cannot parse.
@@ -94,7 +104,54 @@ impl Script {
             state: ScriptState::Ready,
             printed: Vec::new(),
             pending_wait: None,
+            lambda_vars: 0,
+            udfs: HashMap::new(),
+            steps: 0,
+            step_limit: u64::MAX,
         })
+    }
+
+    /// An interpreter for running a UDF's function: the script's globals as
+    /// they were, and a budget of steps per call.
+    pub(crate) fn for_udf(line_starts: Vec<usize>, globals: HashMap<String, Value>, step_limit: u64) -> Script {
+        Script {
+            line_starts,
+            body: Vec::new(),
+            pc: 0,
+            globals,
+            locals: Vec::new(),
+            state: ScriptState::Ready,
+            printed: Vec::new(),
+            pending_wait: None,
+            lambda_vars: 0,
+            udfs: HashMap::new(),
+            steps: 0,
+            step_limit,
+        }
+    }
+
+    pub(crate) fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
+    pub(crate) fn globals(&self) -> &HashMap<String, Value> {
+        &self.globals
+    }
+
+    /// Starts a new budget of steps.
+    pub(crate) fn reset_steps(&mut self) {
+        self.steps = 0;
+    }
+
+    fn step(&mut self) -> Result<()> {
+        self.steps += 1;
+        if self.steps > self.step_limit {
+            return Err(EngineError::unsupported(format!(
+                "a Python UDF that runs more than {} steps for one row (is it looping forever?)",
+                self.step_limit
+            )));
+        }
+        Ok(())
     }
 
     fn span(&self, r: &impl Ranged) -> Span {
@@ -187,8 +244,12 @@ impl Script {
     fn exec(&mut self, stmt: &ast::Stmt, sess: &mut Session) -> Result<Flow> {
         use ast::Stmt as S;
         let span = self.span(stmt);
+        self.step().map_err(|e| e.at(span))?;
         let r = (|| -> Result<Flow> {
             match stmt {
+                // `xs.append(v)` on a list variable: lists are values here,
+                // so the variable takes the longer list.
+                S::Expr(e) if self.list_mutation(&e.value, sess)? => Ok(Flow::Normal),
                 S::Expr(e) => match self.eval(&e.value, sess) {
                     Ok(_) => Ok(Flow::Normal),
                     Err(x) => Err(x),
@@ -256,8 +317,14 @@ impl Script {
                         };
                         params.push((a.def.arg.to_string(), default));
                     }
-                    let def = FuncDef { name: f.name.to_string(), params, body: f.body.clone() };
-                    self.set(f.name.as_str(), Value::Function(Rc::new(def)));
+                    let def = FuncDef { name: f.name.to_string(), params, body: f.body.clone(), closure: self.locals.last().cloned() };
+                    let mut v = Value::Function(Rc::new(def));
+                    // `@udf(...)` and other decorators, innermost first.
+                    for d in f.decorator_list.iter().rev() {
+                        let dv = self.eval(d, sess)?;
+                        v = self.call(dv, vec![v], vec![], sess)?;
+                    }
+                    self.set(f.name.as_str(), v);
                     Ok(Flow::Normal)
                 }
                 S::Return(r) => {
@@ -345,8 +412,76 @@ impl Script {
             }
             ast::Expr::Tuple(t) => self.unpack(&t.elts, v, sess),
             ast::Expr::List(t) => self.unpack(&t.elts, v, sess),
+            // `d[k] = v` / `xs[i] = v` on a variable.
+            ast::Expr::Subscript(sub) if matches!(sub.value.as_ref(), ast::Expr::Name(_)) => {
+                let ast::Expr::Name(n) = sub.value.as_ref() else {
+                    return Err(self.unsupported("assigning to this kind of target", target));
+                };
+                let key = self.eval(&sub.slice, sess)?;
+                let updated = match self.lookup(n.id.as_str())? {
+                    Value::Dict(mut d) => {
+                        match d.iter_mut().find(|(k, _)| api::py_eq(k, &key)) {
+                            Some(slot) => slot.1 = v,
+                            None => d.push((key, v)),
+                        }
+                        Value::Dict(d)
+                    }
+                    Value::List(mut items) => {
+                        let len = items.len() as i64;
+                        let i = match key {
+                            Value::Int(i) if i < 0 => i + len,
+                            Value::Int(i) => i,
+                            other => {
+                                return Err(EngineError::python("TypeError", format!("list indices must be integers or slices, not {}", other.type_name())))
+                            }
+                        };
+                        if i < 0 || i >= len {
+                            return Err(EngineError::python("IndexError", "list assignment index out of range"));
+                        }
+                        items[i as usize] = v;
+                        Value::List(items)
+                    }
+                    other => {
+                        return Err(EngineError::python("TypeError", format!("'{}' object does not support item assignment", other.type_name())))
+                    }
+                };
+                self.set(n.id.as_str(), updated);
+                Ok(())
+            }
             _ => Err(self.unsupported("assigning to this kind of target", target)),
         }
+    }
+
+    /// Runs `name.append(x)` / `extend` / `insert` / `pop()` as a statement
+    /// on a list variable, or `name.add(x)` on a set; false when `e` is not one.
+    fn list_mutation(&mut self, e: &ast::Expr, sess: &mut Session) -> Result<bool> {
+        let ast::Expr::Call(c) = e else { return Ok(false) };
+        let ast::Expr::Attribute(attr) = c.func.as_ref() else { return Ok(false) };
+        let ast::Expr::Name(n) = attr.value.as_ref() else { return Ok(false) };
+        let method = attr.attr.as_str();
+        if !matches!(method, "append" | "extend" | "insert" | "pop" | "clear") {
+            return Ok(false);
+        }
+        let Ok(Value::List(mut items)) = self.lookup(n.id.as_str()) else { return Ok(false) };
+        let args = self.eval_items(&c.args, sess)?;
+        match (method, args.as_slice()) {
+            ("append", [x]) => items.push(x.clone()),
+            ("extend", [x]) => items.extend(iterate(x.clone())?),
+            ("insert", [Value::Int(i), x]) => {
+                let len = items.len() as i64;
+                let i = if *i < 0 { (*i + len).max(0) } else { (*i).min(len) };
+                items.insert(i as usize, x.clone());
+            }
+            ("pop", []) => {
+                if items.pop().is_none() {
+                    return Err(EngineError::python("IndexError", "pop from empty list"));
+                }
+            }
+            ("clear", []) => items.clear(),
+            _ => return Err(EngineError::python("TypeError", format!("list.{method}() got unexpected arguments"))),
+        }
+        self.set(n.id.as_str(), Value::List(items));
+        Ok(true)
     }
 
     fn unpack(&mut self, targets: &[ast::Expr], v: Value, sess: &mut Session) -> Result<()> {
@@ -457,7 +592,8 @@ impl Script {
                     if let E::Slice(sl) = s.slice.as_ref() {
                         let lo = sl.lower.as_ref().map(|x| self.eval(x, sess)).transpose()?;
                         let hi = sl.upper.as_ref().map(|x| self.eval(x, sess)).transpose()?;
-                        return api::slice(obj, lo, hi);
+                        let step = sl.step.as_ref().map(|x| self.eval(x, sess)).transpose()?;
+                        return api::slice(obj, lo, hi, step);
                     }
                     let key = self.eval(&s.slice, sess)?;
                     api::subscript(obj, key)?
@@ -481,12 +617,38 @@ impl Script {
                 }
                 E::FormattedValue(f) => {
                     let v = self.eval(&f.value, sess)?;
-                    if f.format_spec.is_some() {
-                        return Err(self.unsupported("format specs in f-strings", e));
-                    }
-                    Value::Str(v.to_str())
+                    let v = match f.conversion {
+                        ast::ConversionFlag::Repr | ast::ConversionFlag::Ascii => Value::Str(v.repr()),
+                        ast::ConversionFlag::Str => Value::Str(v.to_str()),
+                        ast::ConversionFlag::None => v,
+                    };
+                    let spec = match &f.format_spec {
+                        Some(s) => self.eval(s, sess)?.to_str(),
+                        None => String::new(),
+                    };
+                    Value::Str(format::format_value(&v, &spec)?)
                 }
-                E::Lambda(_) => return Err(self.unsupported("lambda", e)),
+                E::Lambda(l) => {
+                    let args = &l.args;
+                    if args.vararg.is_some() || args.kwarg.is_some() {
+                        return Err(self.unsupported("*args/**kwargs in a lambda", e));
+                    }
+                    let mut params = Vec::new();
+                    for a in args.posonlyargs.iter().chain(&args.args).chain(&args.kwonlyargs) {
+                        let default = match &a.default {
+                            Some(d) => Some(self.eval(d, sess)?),
+                            None => None,
+                        };
+                        params.push((a.def.arg.to_string(), default));
+                    }
+                    let ret = ast::Stmt::Return(ast::StmtReturn { range: l.range, value: Some(l.body.clone()) });
+                    Value::Function(Rc::new(FuncDef {
+                        name: "<lambda>".into(),
+                        params,
+                        body: vec![ret],
+                        closure: self.locals.last().cloned(),
+                    }))
+                }
                 _ => return Err(self.unsupported("this kind of expression", e)),
             })
         })();
@@ -512,6 +674,7 @@ impl Script {
         let items = iterate(self.eval(&g.iter, sess)?)?;
         let mut out = Vec::new();
         for item in items {
+            self.step()?;
             self.assign(&g.target, item, sess)?;
             let mut keep = true;
             for cond in &g.ifs {
@@ -546,7 +709,8 @@ impl Script {
         if self.locals.len() > 64 {
             return Err(EngineError::python("RecursionError", "maximum recursion depth exceeded"));
         }
-        let mut frame = HashMap::new();
+        self.step()?;
+        let mut frame = def.closure.clone().unwrap_or_default();
         if args.len() > def.params.len() {
             return Err(EngineError::python(
                 "TypeError",
@@ -689,7 +853,7 @@ fn star_import(module: &str) -> Option<Vec<(String, Value)>> {
 fn python_builtin(name: &str) -> Option<Value> {
     const BUILTINS: &[&str] = &[
         "print", "len", "str", "int", "float", "bool", "list", "tuple", "dict", "range", "enumerate", "zip", "sorted",
-        "min", "max", "sum", "abs", "round", "isinstance", "type", "repr", "set", "reversed", "any", "all", "map",
+        "min", "max", "sum", "abs", "round", "isinstance", "type", "repr", "set", "reversed", "any", "all", "map", "format",
         "filter",
     ];
     BUILTINS.contains(&name).then(|| Value::Builtin(format!("py.{name}")))

@@ -14,6 +14,16 @@ pub struct FuncDef {
     pub name: String,
     pub params: Vec<(String, Option<Value>)>,
     pub body: Vec<rustpython_parser::ast::Stmt>,
+    /// The enclosing function's variables when it was defined (a closure).
+    pub closure: Option<std::collections::HashMap<String, Value>>,
+}
+
+/// A Python UDF: the function, the name Spark shows, the declared type.
+#[derive(Debug)]
+pub struct UdfDef {
+    pub name: String,
+    pub func: Value,
+    pub return_type: DataType,
 }
 
 /// `spark.readStream` / `spark.read` as it is being configured.
@@ -54,6 +64,12 @@ pub enum Value {
     /// `obj.method`, not yet called.
     Method(Box<Value>, String),
     Function(Rc<FuncDef>),
+    /// `udf(f, type)`: called with columns, it makes a column.
+    Udf(Rc<UdfDef>),
+    /// `udf(returnType=...)` / `@udf("int")`: a decorator waiting for its function.
+    UdfMaker(DataType),
+    /// `spark.udf`
+    UdfRegistration,
     Spark,
     Builder,
     SparkContext,
@@ -87,7 +103,8 @@ impl Value {
             Value::Tuple(_) => "tuple",
             Value::Dict(_) => "dict",
             Value::Module(_) => "module",
-            Value::Builtin(_) | Value::Method(..) | Value::Function(_) => "function",
+            Value::Builtin(_) | Value::Method(..) | Value::Function(_) | Value::Udf(_) | Value::UdfMaker(_) => "function",
+            Value::UdfRegistration => "UDFRegistration",
             Value::Spark => "SparkSession",
             Value::Builder => "Builder",
             Value::SparkContext => "SparkContext",

@@ -264,7 +264,7 @@ impl StreamingQuery {
         let batch_id = self.next_batch_id;
         let watermark = self.has_watermark.then_some(self.watermark);
         let mut ctx = BatchCtx {
-            eval: EvalCtx { zone: zone.clone(), now_micros: now_ms * 1000 },
+            eval: EvalCtx { zone: zone.clone(), now_micros: now_ms * 1000, lambda: vec![] },
             inputs: &batch_inputs,
             watermark,
             mode: self.mode,
