@@ -147,14 +147,21 @@ impl Engine {
         let mut batches = 0;
         loop {
             let mut progressed = false;
-            let Session { queries, inputs, zone, events, .. } = &mut self.sess;
-            for q in queries.iter_mut() {
+            for qi in 0..self.sess.queries.len() {
                 loop {
-                    match q.step(inputs, zone, now_ms, until_idle) {
+                    let Session { queries, inputs, zone, .. } = &mut self.sess;
+                    match queries[qi].step(inputs, zone, now_ms, until_idle) {
                         Some(Ok(out)) => {
-                            events.push(Event::Batch(out));
+                            let handed = self.sess.queries[qi].batch_handler().map(|h| (h, out.batch.clone(), out.batch_id));
+                            self.sess.events.push(Event::Batch(out));
                             progressed = true;
                             batches += 1;
+                            if let (Some((handler, batch, id)), Some(script)) = (handed, self.script.as_mut()) {
+                                if let Err(e) = script.call_batch_handler(handler, batch, id, &mut self.sess) {
+                                    self.sess.queries[qi].fail_in_batch_function(&e);
+                                    break;
+                                }
+                            }
                         }
                         Some(Err(_)) | None => break,
                     }

@@ -134,7 +134,7 @@ pub fn run(lab: &Lab) -> Outcome {
         now += 1000;
         for (port, lines) in &step.lines {
             match port_of(port) {
-                Ok(p) => engine.push_lines(p, lines.iter().cloned()),
+                Ok(p) => engine.push_lines_at(p, lines.iter().cloned(), now),
                 Err(m) => return fail(stdout, &EngineError::python("ValueError", m)),
             }
         }

@@ -30,6 +30,8 @@ pub struct Session {
     /// What the session printed, in order: batch tables and `print`s.
     pub events: Vec<Event>,
     pub staged: Option<Staged>,
+    /// `foreachBatch` functions, by `Sink::ForeachBatch { handler }`.
+    pub batch_handlers: Vec<crate::script::value::Value>,
 }
 
 /// Something the host shows.

@@ -151,3 +151,75 @@ pub fn sql_name(t: &DataType) -> String {
         other => simple_name(other).to_uppercase(),
     }
 }
+
+/// Spark's `typeName` (as `printSchema` shows types): `integer`, `long`,
+/// `array`, `struct`...
+fn tree_type_name(t: &DataType) -> String {
+    match t {
+        DataType::Int8 => "byte".into(),
+        DataType::Int16 => "short".into(),
+        DataType::Int32 => "integer".into(),
+        DataType::Int64 => "long".into(),
+        DataType::List(_) | DataType::LargeList(_) => "array".into(),
+        DataType::Struct(_) => "struct".into(),
+        DataType::Map(..) => "map".into(),
+        other => simple_name(other),
+    }
+}
+
+/// `StructType.treeString()`, which `printSchema` prints: one line per
+/// field, nested types indented under it.
+pub fn tree_string(fields: &[(String, DataType)]) -> String {
+    // Spark's buildFormattedString: a line is `{prefix}-- ...`, and nested
+    // fields go under `{prefix}    |`.
+    fn children(t: &DataType, prefix: &str, out: &mut String) {
+        let deeper = format!("{prefix}    |");
+        match t {
+            DataType::List(f) | DataType::LargeList(f) => {
+                out.push_str(&format!("{deeper}-- element: {} (containsNull = true)\n", tree_type_name(f.data_type())));
+                children(f.data_type(), &deeper, out);
+            }
+            DataType::Struct(fs) => {
+                for f in fs.iter() {
+                    out.push_str(&format!("{deeper}-- {}: {} (nullable = true)\n", f.name(), tree_type_name(f.data_type())));
+                    children(f.data_type(), &deeper, out);
+                }
+            }
+            DataType::Map(entries, _) => {
+                if let DataType::Struct(kv) = entries.data_type() {
+                    if kv.len() == 2 {
+                        out.push_str(&format!("{deeper}-- key: {}\n", tree_type_name(kv[0].data_type())));
+                        children(kv[0].data_type(), &deeper, out);
+                        out.push_str(&format!("{deeper}-- value: {} (valueContainsNull = true)\n", tree_type_name(kv[1].data_type())));
+                        children(kv[1].data_type(), &deeper, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::from("root\n");
+    for (name, t) in fields {
+        out.push_str(&format!(" |-- {name}: {} (nullable = true)\n", tree_type_name(t)));
+        children(t, " |", &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tree_tests {
+    use super::*;
+
+    #[test]
+    fn tree_string_names_types_as_spark_does() {
+        let t = tree_string(&[
+            ("n".into(), DataType::Int32),
+            ("words".into(), array_of(DataType::Utf8)),
+            ("s".into(), struct_of(vec![("x".into(), DataType::Int64)])),
+        ]);
+        assert_eq!(
+            t,
+            "root\n |-- n: integer (nullable = true)\n |-- words: array (nullable = true)\n |    |-- element: string (containsNull = true)\n |-- s: struct (nullable = true)\n |    |-- x: long (nullable = true)\n"
+        );
+    }
+}

@@ -224,7 +224,7 @@ impl Run {
             return false;
         };
         self.play_now += 1000;
-        self.apply(&step);
+        self.apply(&step, self.play_now);
         self.record(step);
         let t0 = clock();
         let ev = self.engine.run_until_idle(self.play_now);
@@ -237,10 +237,12 @@ impl Run {
         true
     }
 
-    fn apply(&mut self, step: &Step) {
+    /// Hands a step's input to the engine; lines are stamped with `now_ms`
+    /// (the socket source's `includeTimestamp`).
+    fn apply(&mut self, step: &Step, now_ms: i64) {
         for (port, lines) in &step.lines {
             if let Some(p) = port_of(port) {
-                self.engine.push_lines(p, lines.iter().cloned());
+                self.engine.push_lines_at(p, lines.iter().cloned(), now_ms);
             }
         }
         for (path, text) in &step.files {
@@ -295,7 +297,7 @@ impl Run {
                 }
             };
             if self.phase == Phase::Running {
-                self.apply(&step);
+                self.apply(&step, now_ms);
             }
             self.record(step);
         }

@@ -81,6 +81,9 @@ pub fn children_state_rows(children: &[&dyn Operator]) -> usize {
 
 /// Builds the operator tree for a plan.
 pub fn build(plan: &Plan, mode: OutputMode) -> Result<Box<dyn Operator>> {
+    // A static subtree is a batch query: it computes its whole result
+    // (every group of an aggregation) whatever the stream's output mode.
+    let mode = if plan.is_streaming() { mode } else { OutputMode::Complete };
     let b = |p: &Plan| build(p, mode);
     let schema_of = |p: &Plan| p.schema.clone();
     Ok(match &plan.node {

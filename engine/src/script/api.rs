@@ -109,7 +109,7 @@ pub fn attribute(obj: Value, name: &str, sess: &mut Session) -> Result<Value> {
                         "42601",
                     ));
                 }
-                Value::Writer(Box::new(WriterState { df: df.clone(), mode: None, format: None, options: vec![], trigger: None, query_name: None }))
+                Value::Writer(Box::new(WriterState { df: df.clone(), mode: None, format: None, options: vec![], trigger: None, query_name: None, foreach_batch: None }))
             }
             "write" if df.is_streaming() => {
                 return Err(EngineError::analysis(
@@ -1425,7 +1425,18 @@ fn writer_method(mut w: WriterState, name: &str, a: Args, sess: &mut Session) ->
             }
             return start(w, sess);
         }
-        "foreachBatch" | "foreach" | "toTable" => return Err(EngineError::unsupported(format!("writeStream.{name}"))),
+        "foreachBatch" => {
+            let f = a.req(0, "func")?;
+            if !matches!(f, Value::Function(_)) {
+                return Err(EngineError::python(
+                    "PySparkTypeError",
+                    format!("[NOT_CALLABLE] Argument `func` should be a callable, got {}.", f.type_name()),
+                ));
+            }
+            w.foreach_batch = Some(Box::new(f));
+            w.format = Some("foreachBatch".into());
+        }
+        "foreach" | "toTable" => return Err(EngineError::unsupported(format!("writeStream.{name}"))),
         _ => {}
     }
     Ok(Value::Writer(Box::new(w)))
@@ -1454,7 +1465,8 @@ fn trigger_of(a: &Args) -> Result<Trigger> {
 
 fn start(w: WriterState, sess: &mut Session) -> Result<Value> {
     let mode = crate::exec::OutputMode::parse(w.mode.as_deref().unwrap_or("append")).unwrap_or(crate::exec::OutputMode::Append);
-    let sink = match w.format.as_deref() {
+    let format = w.format.as_ref().map(|f| f.to_ascii_lowercase());
+    let sink = match format.as_deref() {
         Some("console") => {
             // The console sink reads its options when the query runs its
             // first batch: a bad one fails the query (STREAM_FAILED).
@@ -1480,6 +1492,13 @@ fn start(w: WriterState, sess: &mut Session) -> Result<Value> {
             }
         }
         Some("noop") => Sink::Noop,
+        Some("foreachbatch") => match w.foreach_batch {
+            Some(f) => {
+                sess.batch_handlers.push(*f);
+                Sink::ForeachBatch { handler: sess.batch_handlers.len() - 1 }
+            }
+            None => return Err(EngineError::unsupported("the `foreachBatch` format without foreachBatch(func)")),
+        },
         Some(other) => return Err(EngineError::unsupported(format!("the `{other}` sink (use format(\"console\"))"))),
         None => return Err(EngineError::unsupported("a stream written without format(\"console\")")),
     };
@@ -1635,11 +1654,9 @@ fn dataframe_method(script: &mut Script, df: DataFrame, name: &str, a: Args, ses
             df.select(df.schema.attrs.iter().zip(&names).map(|(x, n)| Expr::Attr { id: x.id, name: x.name.clone() }.alias(n)).collect())?
         }
         "printSchema" => {
-            let mut text = String::from("root\n");
-            for x in &df.schema.attrs {
-                text += &format!(" |-- {}: {} (nullable = true)\n", x.name, types::simple_name(&x.ty));
-            }
-            sess.events.push(Event::Print(text.trim_end_matches('\n').to_string()));
+            // PySpark prints treeString(), which ends with a newline.
+            let fields: Vec<(String, arrow::datatypes::DataType)> = df.schema.attrs.iter().map(|x| (x.name.clone(), x.ty.clone())).collect();
+            sess.events.push(Event::Print(types::tree_string(&fields)));
             return Ok(Value::None);
         }
         "explain" => return Ok(Value::None),
@@ -1653,14 +1670,21 @@ fn dataframe_method(script: &mut Script, df: DataFrame, name: &str, a: Args, ses
     }))
 }
 
+/// Row `i` of a batch as PySpark's Row.
+fn row_at(batch: &arrow::array::RecordBatch, i: usize) -> Result<Value> {
+    let schema = batch.schema();
+    let fields = schema.fields().iter().zip(batch.columns()).map(|(f, c)| Ok((Some(f.name().clone()), super::udf::to_python(c.as_ref(), i)?)));
+    Ok(Value::Row(fields.collect::<Result<_>>()?))
+}
+
 /// Batch actions on a static DataFrame: run it once.
 fn static_action(df: DataFrame, name: &str, a: Args, sess: &mut Session) -> Result<Value> {
-    let mut op = crate::exec::build(&df.plan, crate::exec::OutputMode::Append)?;
+    let mut op = crate::exec::build(&df.plan, crate::exec::OutputMode::Complete)?;
     let mut ctx = crate::exec::BatchCtx {
         eval: crate::eval::EvalCtx { zone: sess.zone.clone(), now_micros: sess.now_ms * 1000, lambda: vec![] },
         inputs: &[],
         watermark: None,
-        mode: crate::exec::OutputMode::Append,
+        mode: crate::exec::OutputMode::Complete,
         event_times: vec![],
     };
     let batch = op.next(&mut ctx)?;
@@ -1673,12 +1697,25 @@ fn static_action(df: DataFrame, name: &str, a: Args, sess: &mut Session) -> Resu
                 _ => 20,
             };
             let opts = crate::console::ShowOptions { num_rows: n, truncate };
+            // PySpark prints showString(), which ends with a newline.
             let text = crate::console::show_string(&batch, &opts, &sess.zone);
-            sess.events.push(Event::Print(text.trim_end_matches('\n').to_string()));
+            sess.events.push(Event::Print(text));
             Ok(Value::None)
         }
         "count" => Ok(Value::Int(batch.num_rows() as i64)),
         "isEmpty" => Ok(Value::Bool(batch.num_rows() == 0)),
+        "collect" | "take" | "head" | "first" => {
+            // head() and first() give one Row (or None); head(n), take(n) a list.
+            let limit = match (name, a.opt(0, "num").or_else(|| a.opt(0, "n"))) {
+                ("collect", _) => batch.num_rows(),
+                (_, Some(Value::Int(n))) => n.max(0) as usize,
+                ("take", _) => return Err(EngineError::python("TypeError", "DataFrame.take() missing 1 required positional argument: 'num'")),
+                _ => 1,
+            };
+            let rows = (0..batch.num_rows().min(limit)).map(|i| row_at(&batch, i)).collect::<Result<Vec<_>>>()?;
+            let single = name == "first" || (name == "head" && a.pos.is_empty() && a.kw.is_empty());
+            Ok(if single { rows.into_iter().next().unwrap_or(Value::None) } else { Value::List(rows) })
+        }
         _ => Err(EngineError::unsupported(format!("DataFrame.{name} on a static DataFrame"))),
     }
 }

@@ -366,7 +366,26 @@ impl Script {
                 S::Try(_) | S::TryStar(_) => Err(self.unsupported("try/except", stmt)),
                 S::While(_) => Err(self.unsupported("while loops", stmt)),
                 S::With(_) => Err(self.unsupported("with statements", stmt)),
-                S::Raise(_) => Err(self.unsupported("raise", stmt)),
+                S::Raise(r) => {
+                    // `raise ValueError("...")`: the script (or the query, in a
+                    // foreachBatch function) fails with that Python exception.
+                    let (kind, message) = match r.exc.as_deref() {
+                        Some(ast::Expr::Call(c)) => {
+                            let kind = match c.func.as_ref() {
+                                ast::Expr::Name(n) => n.id.to_string(),
+                                _ => "Exception".to_string(),
+                            };
+                            let mut parts = Vec::new();
+                            for a in &c.args {
+                                parts.push(self.eval(a, sess)?.to_str());
+                            }
+                            (kind, parts.join(", "))
+                        }
+                        Some(ast::Expr::Name(n)) => (n.id.to_string(), String::new()),
+                        _ => ("RuntimeError".to_string(), "No active exception to reraise".to_string()),
+                    };
+                    Err(EngineError::python(&kind, message))
+                }
                 _ => Err(self.unsupported("this kind of statement", stmt)),
             }
         })();
@@ -742,6 +761,29 @@ impl Script {
                 self.pending_wait = Some(w);
                 Err(suspend())
             }
+        }
+    }
+
+    /// Calls a `foreachBatch` function with one batch's output as a static
+    /// DataFrame and the batch id.
+    pub fn call_batch_handler(&mut self, handler: usize, batch: arrow::array::RecordBatch, batch_id: i64, sess: &mut Session) -> Result<()> {
+        let Some(func) = sess.batch_handlers.get(handler).cloned() else {
+            return Ok(());
+        };
+        let schema = crate::plan::Schema::new(
+            batch.schema().fields().iter().map(|f| crate::plan::Attribute::new(f.name(), f.data_type().clone(), true)).collect(),
+        );
+        let df = crate::plan::DataFrame::new(crate::plan::Node::Static { batch }, schema);
+        let r = self.call(func, vec![Value::DataFrame(df), Value::Int(batch_id)], vec![], sess);
+        // print() already put its lines in the session's events.
+        self.printed.clear();
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if e.python_type == "\u{0}suspend" => {
+                self.pending_wait = None;
+                Err(EngineError::unsupported("waiting on a query inside a foreachBatch function"))
+            }
+            Err(e) => Err(e),
         }
     }
 

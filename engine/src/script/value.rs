@@ -44,6 +44,8 @@ pub struct WriterState {
     pub options: Vec<(String, String)>,
     pub trigger: Option<Trigger>,
     pub query_name: Option<String>,
+    /// `foreachBatch(func)`: the function each batch is handed to.
+    pub foreach_batch: Option<Box<Value>>,
 }
 
 #[derive(Clone, Debug)]
@@ -157,6 +159,12 @@ impl Value {
                 v.iter().map(|(k, x)| format!("{}: {}", k.repr(), x.repr())).collect::<Vec<_>>().join(", ")
             ),
             Value::Column(e) => format!("Column<'{}'>", e.pretty()),
+            // PySpark's Row.__repr__: named fields as `name=repr`, else `<Row(...)>`.
+            Value::Row(fields) if fields.iter().all(|(n, _)| n.is_some()) => format!(
+                "Row({})",
+                fields.iter().map(|(n, v)| format!("{}={}", n.as_deref().unwrap_or(""), v.repr())).collect::<Vec<_>>().join(", ")
+            ),
+            Value::Row(fields) => format!("<Row({})>", fields.iter().map(|(_, v)| v.repr()).collect::<Vec<_>>().join(", ")),
             Value::DataFrame(df) => format!(
                 "DataFrame[{}]",
                 df.schema.attrs.iter().map(|a| format!("{}: {}", a.name, crate::types::simple_name(&a.ty))).collect::<Vec<_>>().join(", ")

@@ -56,6 +56,9 @@ pub enum Sink {
     Noop,
     /// A sink whose options Spark refuses when the query runs.
     Invalid(String),
+    /// `foreachBatch(func)`: the host-side script calls the function with
+    /// each batch (see `Engine::drive`).
+    ForeachBatch { handler: usize },
 }
 
 pub struct StreamingQuery {
@@ -284,7 +287,7 @@ impl StreamingQuery {
         self.next_batch_id += 1;
         let console = match &self.sink {
             Sink::Console(opts) => console::batch_text(batch_id, &out, opts, zone),
-            Sink::Noop | Sink::Invalid(_) => String::new(),
+            Sink::Noop | Sink::Invalid(_) | Sink::ForeachBatch { .. } => String::new(),
         };
         Ok(BatchOutput {
             query: self.index,
@@ -300,6 +303,25 @@ impl StreamingQuery {
             batch: out,
             console,
         })
+    }
+
+    /// The `foreachBatch` function this query hands its batches to.
+    pub fn batch_handler(&self) -> Option<usize> {
+        match self.sink {
+            Sink::ForeachBatch { handler } => Some(handler),
+            _ => None,
+        }
+    }
+
+    /// The `foreachBatch` function failed: the query stops with Spark's error.
+    pub fn fail_in_batch_function(&mut self, cause: &EngineError) {
+        let text = format!(
+            "[FOREACH_BATCH_USER_FUNCTION_ERROR] An error occurred in the user provided function in foreach batch sink. Reason: {}: {}",
+            cause.python_type, cause.message
+        );
+        let mut e = EngineError::spark(ErrorKind::StreamFailed, "STREAM_FAILED", format!("Query [id = {}, runId = {}] terminated with exception: {text}", self.id, self.run_id), "");
+        e.span = cause.span;
+        self.state = QueryState::Failed(e);
     }
 
     /// Rows held in state.
