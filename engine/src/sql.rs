@@ -3124,7 +3124,8 @@ mod tests {
         }
         // Spark reads a lone `select` as a column name too.
         assert_eq!(parse_expr("select").ok(), Some(Expr::col("select")));
-        for sql in ["~n", "sum(n) over ()", "interval 1 month", "exists(arr, x -> x > 1)", "n in (select 1)", "x'0A'"] {
+        assert_eq!(parse_expr("~n").ok(), Some(functions::call("bitwise_not", vec![Expr::col("n")])));
+        for sql in ["sum(n) over ()", "interval 1 month", "exists(arr, x -> x > 1)", "n in (select 1)", "x'0A'"] {
             assert_eq!(err(sql).class_or_type(), "STREAMLAB_UNSUPPORTED", "{sql}");
         }
     }
