@@ -225,7 +225,9 @@ pub fn format_number(x: &ArrayRef, d: &ArrayRef, n: usize) -> Result<ArrayRef> {
                     b.append_null();
                     continue;
                 }
-                Pattern { prefix: String::new(), suffix: String::new(), min_int: 1, group: 3, min_frac: k as usize, max_frac: k as usize }
+                // Java's DecimalFormat keeps at most 340 fraction digits of a double.
+                let k = (k as usize).min(340);
+                Pattern { prefix: String::new(), suffix: String::new(), min_int: 1, group: 3, min_frac: k, max_frac: k }
             }
             (_, Some(s)) => {
                 let t = s.value(i);
@@ -607,6 +609,16 @@ fn java_format(fmt: &str, args: &[JVal]) -> Result<String> {
         };
         let width = w.parse::<usize>().ok();
         let prec = p.and_then(|p| p.parse::<usize>().ok());
+        // A width or precision beyond any sensible string would only exhaust memory.
+        if width.is_some_and(|w| w > 1 << 20) || prec.is_some_and(|p| p > 1 << 20) {
+            return Err(EngineError {
+                kind: crate::error::ErrorKind::Execution,
+                class: None,
+                python_type: "OutOfMemoryError".into(),
+                message: format!("Format specifier '%{spec}{conv}' is too wide"),
+                span: None,
+            });
+        }
         match conv {
             '%' => {
                 out.push_str(&justify("%".into(), width, f.left));
