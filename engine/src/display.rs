@@ -115,6 +115,14 @@ pub fn java_float_to_string(v: f32) -> String {
     s
 }
 
+/// The decimal digits Java 17's `Double.toString` picks for a finite,
+/// nonzero `|v|`, and the exponent: the value is 0.d1d2... x 10^exponent
+/// (what `java.util.Formatter` rounds for `%f` and `%e`).
+pub fn java_double_digits(v: f64) -> (Vec<u8>, i32) {
+    let d = jfloat::double_digits(v.abs()).unwrap_or_else(|| jfloat::shortest_digits(v.abs()));
+    (d.buf[..d.n].to_vec(), d.dec_exponent)
+}
+
 /// Appends `java.lang.Double.toString(v)` (Java 17) to `out`.
 pub fn write_java_double(out: &mut String, v: f64) {
     if v.is_nan() {

@@ -246,7 +246,38 @@ fn binary(op: BinaryOp, l: &ArrayRef, r: &ArrayRef, ty: &DataType) -> Result<Arr
         Gt => Arc::new(cmp::gt(l, r)?),
         GtEq => Arc::new(cmp::gt_eq(l, r)?),
         EqNullSafe => Arc::new(cmp::not_distinct(l, r)?),
+        BitAnd | BitOr | BitXor => bitwise(op, l, r)?,
         _ => arith::arith(op, l, r, ty)?,
+    })
+}
+
+/// `&`, `|` and `^` on integral columns of one type.
+fn bitwise(op: BinaryOp, l: &ArrayRef, r: &ArrayRef) -> Result<ArrayRef> {
+    use arrow::compute::kernels::bitwise::{bitwise_and, bitwise_or, bitwise_xor};
+    use arrow::datatypes::{Int16Type, Int32Type, Int64Type, Int8Type};
+    macro_rules! apply {
+        ($t:ty) => {{
+            let (a, b) = (l.as_primitive::<$t>(), r.as_primitive::<$t>());
+            let out = match op {
+                BinaryOp::BitAnd => bitwise_and(a, b)?,
+                BinaryOp::BitOr => bitwise_or(a, b)?,
+                _ => bitwise_xor(a, b)?,
+            };
+            Arc::new(out) as ArrayRef
+        }};
+    }
+    Ok(match (l.data_type(), r.data_type()) {
+        (DataType::Int8, DataType::Int8) => apply!(Int8Type),
+        (DataType::Int16, DataType::Int16) => apply!(Int16Type),
+        (DataType::Int32, DataType::Int32) => apply!(Int32Type),
+        (DataType::Int64, DataType::Int64) => apply!(Int64Type),
+        (a, b) => {
+            return Err(crate::error::EngineError::execution(
+                "INTERNAL_ERROR",
+                format!("bitwise {op:?} of {a} and {b}"),
+                "XX000",
+            ))
+        }
     })
 }
 

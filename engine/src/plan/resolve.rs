@@ -213,7 +213,8 @@ impl<'a> Resolver<'a> {
                 let ty = v.ty.clone();
                 PExpr::new(PKind::Negate(Box::new(v)), ty)
             }
-            Expr::Pos(inner) => self.expr(inner)?,
+            // Unary plus casts a string to a number, as Spark's UnaryPositive does.
+            Expr::Pos(inner) => self.numeric(self.expr(inner)?),
             Expr::IsNull(inner) => PExpr::new(PKind::IsNull(Box::new(self.expr(inner)?)), DataType::Boolean),
             Expr::IsNotNull(inner) => PExpr::new(PKind::IsNotNull(Box::new(self.expr(inner)?)), DataType::Boolean),
             Expr::Binary(op, l, r) => self.binary(*op, self.expr(l)?, self.expr(r)?, e)?,
@@ -418,48 +419,63 @@ impl<'a> Resolver<'a> {
                 let ty = wider_numeric(&l.ty, &r.ty).filter(types::is_integral).ok_or_else(|| mismatch(&l, &r))?;
                 Ok(PExpr::new(PKind::Binary(op, Box::new(l.cast(ty.clone())), Box::new(r.cast(ty.clone()))), ty))
             }
-            Add | Sub | Mul | Div | IntDiv | Mod => {
-                // Date arithmetic with intervals.
-                if (op == Add || op == Sub) && types::is_timestamp(&l.ty) && matches!(r.ty, DataType::Duration(_)) {
-                    let ty = l.ty.clone();
-                    return Ok(PExpr::new(PKind::Binary(op, Box::new(l), Box::new(r)), ty));
-                }
-                if op == Add && matches!(l.ty, DataType::Duration(_)) && types::is_timestamp(&r.ty) {
-                    let ty = r.ty.clone();
-                    return Ok(PExpr::new(PKind::Binary(op, Box::new(r), Box::new(l)), ty));
-                }
-                let (l, r) = string_to_numeric(l, r);
-                if !(types::is_numeric(&l.ty) || l.ty == DataType::Null) || !(types::is_numeric(&r.ty) || r.ty == DataType::Null) {
-                    return Err(mismatch(&l, &r));
-                }
-                let lt = if l.ty == DataType::Null { r.ty.clone() } else { l.ty.clone() };
-                let rt = if r.ty == DataType::Null { lt.clone() } else { r.ty.clone() };
-                let lt = if lt == DataType::Null { DataType::Int32 } else { lt };
-                let rt = if rt == DataType::Null { DataType::Int32 } else { rt };
-                if let (Some(ld), Some(rd)) = (as_decimal(&lt), as_decimal(&rt)) {
-                    if matches!(lt, DataType::Decimal128(..)) || matches!(rt, DataType::Decimal128(..)) {
-                        let out = decimal_result(op, ld, rd);
-                        let (operand, result) = match op {
-                            IntDiv => (DataType::Decimal128(38, 18), DataType::Int64),
-                            _ => (out.clone(), out),
-                        };
-                        // Operands are widened to the result's scale for evaluation.
-                        return Ok(PExpr::new(
-                            PKind::Binary(op, Box::new(l.cast(DataType::Decimal128(ld.0, ld.1))), Box::new(r.cast(DataType::Decimal128(rd.0, rd.1)))),
-                            if matches!(op, IntDiv) { result } else { operand },
-                        ));
-                    }
-                }
-                let wide = wider_numeric(&lt, &rt).ok_or_else(|| mismatch(&l, &r))?;
-                let (operand, result) = match op {
-                    Div => (DataType::Float64, DataType::Float64),
-                    IntDiv => (DataType::Int64, DataType::Int64),
-                    _ => (wide.clone(), wide),
-                };
-                Ok(PExpr::new(PKind::Binary(op, Box::new(l.cast(operand.clone())), Box::new(r.cast(operand))), result))
-            }
+            Add | Sub | Mul | Div | IntDiv | Mod => arithmetic(op, l, r, mismatch),
         }
     }
+}
+
+/// Arithmetic `l op r` with Spark's implicit casts and result type (also
+/// the `try_` functions' typing); `mismatch` reports incompatible operands.
+pub fn arithmetic(op: BinaryOp, l: PExpr, r: PExpr, mismatch: impl Fn(&PExpr, &PExpr) -> EngineError) -> Result<PExpr> {
+    use BinaryOp::*;
+    // Date arithmetic with intervals.
+    if (op == Add || op == Sub) && types::is_timestamp(&l.ty) && matches!(r.ty, DataType::Duration(_)) {
+        let ty = l.ty.clone();
+        return Ok(PExpr::new(PKind::Binary(op, Box::new(l), Box::new(r)), ty));
+    }
+    if op == Add && matches!(l.ty, DataType::Duration(_)) && types::is_timestamp(&r.ty) {
+        let ty = r.ty.clone();
+        return Ok(PExpr::new(PKind::Binary(op, Box::new(r), Box::new(l)), ty));
+    }
+    let (l, r) = string_to_numeric(l, r);
+    if !(types::is_numeric(&l.ty) || l.ty == DataType::Null) || !(types::is_numeric(&r.ty) || r.ty == DataType::Null) {
+        return Err(mismatch(&l, &r));
+    }
+    let lt = if l.ty == DataType::Null { r.ty.clone() } else { l.ty.clone() };
+    let rt = if r.ty == DataType::Null { lt.clone() } else { r.ty.clone() };
+    let lt = if lt == DataType::Null { DataType::Int32 } else { lt };
+    let rt = if rt == DataType::Null { DataType::Int32 } else { rt };
+    if let (Some(ld), Some(rd)) = (as_decimal(&lt), as_decimal(&rt)) {
+        if matches!(lt, DataType::Decimal128(..)) || matches!(rt, DataType::Decimal128(..)) {
+            // An integer literal beside a decimal takes the fewest digits it
+            // needs (Spark's DecimalType.fromLiteral): `d / 3` divides by a
+            // DECIMAL(1,0).
+            let literal_digits = |e: &PExpr| match e.as_literal() {
+                Some(Lit::Int(v)) => Some((v.unsigned_abs().to_string().len() as u8, 0i8)),
+                Some(Lit::Long(v)) => Some((v.unsigned_abs().to_string().len() as u8, 0i8)),
+                _ => None,
+            };
+            let ld = if matches!(lt, DataType::Decimal128(..)) { ld } else { literal_digits(&l).unwrap_or(ld) };
+            let rd = if matches!(rt, DataType::Decimal128(..)) { rd } else { literal_digits(&r).unwrap_or(rd) };
+            let out = decimal_result(op, ld, rd);
+            let (operand, result) = match op {
+                IntDiv => (DataType::Decimal128(38, 18), DataType::Int64),
+                _ => (out.clone(), out),
+            };
+            // Operands are widened to the result's scale for evaluation.
+            return Ok(PExpr::new(
+                PKind::Binary(op, Box::new(l.cast(DataType::Decimal128(ld.0, ld.1))), Box::new(r.cast(DataType::Decimal128(rd.0, rd.1)))),
+                if matches!(op, IntDiv) { result } else { operand },
+            ));
+        }
+    }
+    let wide = wider_numeric(&lt, &rt).ok_or_else(|| mismatch(&l, &r))?;
+    let (operand, result) = match op {
+        Div => (DataType::Float64, DataType::Float64),
+        IntDiv => (DataType::Int64, DataType::Int64),
+        _ => (wide.clone(), wide),
+    };
+    Ok(PExpr::new(PKind::Binary(op, Box::new(l.cast(operand.clone())), Box::new(r.cast(operand))), result))
 }
 
 /// Under ANSI, a string in arithmetic becomes a number: bigint beside an

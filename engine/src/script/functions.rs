@@ -155,6 +155,8 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
             args: vec![col_arg(&a.req(0, "timeColumn")?)?, str_lit(&a.req(1, "gapDuration")?)?],
             distinct: false,
         },
+        // PySpark's one-argument log is Scala's functions.log(Column): ln.
+        "log" if a.pos.len() + a.kw.len() == 1 => call("ln", vec![c0()?]),
         "get" | "element_at" | "try_element_at" => call(name, vec![c0()?, lit_arg(&a.req(1, "index")?)?]),
         "array_contains" | "array_remove" | "array_position" => call(name, vec![c0()?, lit_arg(&a.req(1, "value")?)?]),
         "count" => match a.req(0, "col")? {
