@@ -49,7 +49,7 @@ impl SessionZone {
     }
 
     /// The UTC instant (micros) of a wall-clock time in this zone. In a gap
-    /// (spring forward) the later offset applies; in an overlap the earlier
+    /// (spring forward) the earlier offset applies, moving the clock forward; in an overlap the earlier
     /// instant is taken, as java.time does.
     pub fn local_to_utc_micros(&self, local: &NaiveDateTime) -> i64 {
         let local_micros = local.and_utc().timestamp_micros();
@@ -59,13 +59,24 @@ impl SessionZone {
                 chrono::LocalResult::Single(o) => o.fix().local_minus_utc(),
                 chrono::LocalResult::Ambiguous(a, _) => a.fix().local_minus_utc(),
                 chrono::LocalResult::None => {
-                    // In a gap: shift by the offset in force just after it.
-                    let later = *local + chrono::Duration::hours(1);
-                    match tz.offset_from_local_datetime(&later) {
-                        chrono::LocalResult::Single(o) => o.fix().local_minus_utc(),
-                        chrono::LocalResult::Ambiguous(a, _) => a.fix().local_minus_utc(),
-                        chrono::LocalResult::None => 0,
+                    // In a gap: java.time moves the wall clock later by the
+                    // gap's length, i.e. applies the offset in force before it.
+                    let mut off = 0;
+                    for h in 1..=4 {
+                        let earlier = *local - chrono::Duration::hours(h);
+                        match tz.offset_from_local_datetime(&earlier) {
+                            chrono::LocalResult::Single(o) => {
+                                off = o.fix().local_minus_utc();
+                                break;
+                            }
+                            chrono::LocalResult::Ambiguous(_, b) => {
+                                off = b.fix().local_minus_utc();
+                                break;
+                            }
+                            chrono::LocalResult::None => {}
+                        }
                     }
+                    off
                 }
             },
         };

@@ -40,6 +40,9 @@ pub fn canonical(name: &str) -> String {
         "sumdistinct" => "sum_distinct".into(),
         "approxcountdistinct" => "approx_count_distinct".into(),
         "std" | "stddev_samp" => "stddev".into(),
+        "timestamp_add" => "timestampadd".into(),
+        "timestamp_diff" => "timestampdiff".into(),
+        "dateadd" => "date_add".into(),
         _ => lower,
     }
 }
