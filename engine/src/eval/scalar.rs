@@ -316,9 +316,6 @@ fn date_of(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days as i64))
 }
 
-fn days_of(d: NaiveDate) -> i32 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
-}
 
 pub fn like(v: &ArrayRef, p: &ArrayRef, kind: LikeKind) -> Result<BooleanArray> {
     let v = strs(v)?;
@@ -856,7 +853,10 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
                     }
                     let Some((_, pat)) = &cache else { continue };
                     match crate::datetime::parse(pat, v) {
-                        Ok(p) if func == F::ToDate => out.push(Some(days_of(p.local.date()) as i64)),
+                        Ok(p) if func == F::ToDate => {
+                            let local = ctx.zone.utc_to_local_micros(p.utc_micros(&ctx.zone));
+                            out.push(Some(local.div_euclid(86_400_000_000)))
+                        }
                         Ok(p) => out.push(Some(p.utc_micros(&ctx.zone))),
                         Err(_) if try_ => out.push(None),
                         Err(e) => return Err(crate::datetime::cannot_parse(&e.message(v))),

@@ -1005,15 +1005,9 @@ pub fn eval(f: DateFn, a: &[ArrayRef], ty: &DataType, n: usize, ctx: &EvalCtx) -
                     continue;
                 };
                 let target = zone_cache(&mut cache, name)?;
-                // The instant's wall clock in the session zone, re-read in/as `target`.
-                out.push(Some(if f == F::FromUtcTimestamp {
-                    // treat v's UTC wall clock as UTC, show it as `target`'s wall clock
-                    let wall = target.utc_to_local_micros(v);
-                    zone.local_micros_to_utc_micros(wall)
-                } else {
-                    let wall = zone.utc_to_local_micros(v);
-                    target.local_micros_to_utc_micros(wall)
-                }));
+                // `DateTimeUtils.convertTz`: the wall clock in one zone read in the other
+                // (UTC and `target`), whatever the session zone.
+                out.push(Some(if f == F::FromUtcTimestamp { target.utc_to_local_micros(v) } else { target.local_micros_to_utc_micros(v) }));
             }
             ts_array(out)
         }
