@@ -387,7 +387,7 @@ fn legacy_accepts(pattern: &str) -> bool {
 
 fn pattern_error(pattern: &str, e: PatternError) -> crate::error::EngineError {
     use crate::error::EngineError;
-    if legacy_accepts(pattern) {
+    if legacy_accepts(pattern) && !matches!(e, PatternError::Length(_)) {
         let letter = match &e {
             PatternError::WeekBased(c) | PatternError::Unsupported(c) => c.to_string(),
             PatternError::Illegal(s) | PatternError::Length(s) => s.clone(),

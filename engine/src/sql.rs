@@ -1329,7 +1329,7 @@ fn sql_call(name: &str, args: Vec<Expr>, distinct: bool) -> Result<Expr> {
             "42883",
         ));
     }
-    // `int(x)`, `string(x)`, `double(x)`...: casts, named like CAST(x AS T).
+    // `int(x)`, `string(x)`, `double(x)`...: casts, named by their argument.
     if args.len() == 1 {
         let to = match lower.as_str() {
             "int" => Some(arrow::datatypes::DataType::Int32),
@@ -1347,8 +1347,11 @@ fn sql_call(name: &str, args: Vec<Expr>, distinct: bool) -> Result<Expr> {
             _ => None,
         };
         if let Some(to) = to {
+            // Not a user-specified CAST: Spark's pretty names drop it
+            // (`int(value) DIV 2` is `(value div 2)`).
             let a = Box::new(args.into_iter().next().unwrap_or(Expr::Literal(Lit::Null)));
-            return Ok(Expr::Cast { expr: a, to, try_: false });
+            let shown = a.pretty();
+            return Ok(Expr::Alias(Box::new(Expr::Cast { expr: a, to, try_: false }), shown));
         }
     }
     let mut args = args;

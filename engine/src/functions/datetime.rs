@@ -330,7 +330,8 @@ pub fn resolve(name: &str, mut args: Vec<PExpr>, pretty: &str) -> Result<PExpr> 
             };
             let v = match &v.ty {
                 DataType::Utf8 | DataType::Date32 => v,
-                t if types::is_timestamp(t) => to_ts(v),
+                // timestamp_ntz: its wall clock read as UTC, as Spark does
+                t if types::is_timestamp(t) => v,
                 DataType::Null => v.cast(DataType::Utf8),
                 other => {
                     return Err(mismatch(

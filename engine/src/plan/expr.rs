@@ -329,7 +329,8 @@ impl Expr {
             // A timestamp plus or minus an interval literal is Spark's TimeAdd /
             // DatetimeSub, named without parentheses.
             Expr::Binary(op @ (BinaryOp::Add | BinaryOp::Sub), l, r)
-                if matches!(**r, Expr::Literal(Lit::Interval(..))) || (*op == BinaryOp::Add && matches!(**l, Expr::Literal(Lit::Interval(..)))) =>
+                if matches!(**r, Expr::Literal(Lit::Interval(..))) != matches!(**l, Expr::Literal(Lit::Interval(..)))
+                    && (*op == BinaryOp::Add || matches!(**r, Expr::Literal(Lit::Interval(..)))) =>
             {
                 format!("{} {} {}", l.pretty(), op.symbol(), r.pretty())
             }
