@@ -360,7 +360,7 @@ fn long_zone_names(id: &str) -> Option<(&'static str, &'static str)> {
 /// Formats an instant (UTC micros) in `zone` with a compiled pattern.
 pub fn format_instant(p: &Pattern, utc_micros: i64, zone: &crate::zone::SessionZone, out: &mut String) -> bool {
     let offset = zone.offset_seconds_at_utc(utc_micros);
-    let local = utc_micros + offset as i64 * 1_000_000;
+    let Some(local) = utc_micros.checked_add(offset as i64 * 1_000_000) else { return false };
     let Some(dt) = chrono::DateTime::from_timestamp_micros(local) else { return false };
     p.format_into(&dt.naive_utc(), offset, Some(zone), utc_micros, out);
     true

@@ -80,7 +80,7 @@ impl SessionZone {
                 }
             },
         };
-        local_micros - offset as i64 * 1_000_000
+        local_micros.saturating_sub(offset as i64 * 1_000_000)
     }
 
     /// The offset when it never changes (UTC, a fixed offset), so callers can
@@ -103,7 +103,7 @@ impl SessionZone {
 
     /// Local wall-clock micros for a UTC instant.
     pub fn utc_to_local_micros(&self, utc_micros: i64) -> i64 {
-        utc_micros + self.offset_seconds_at_utc(utc_micros) as i64 * 1_000_000
+        utc_micros.saturating_add(self.offset_seconds_at_utc(utc_micros) as i64 * 1_000_000)
     }
 }
 

@@ -738,7 +738,7 @@ pub fn eval(f: DateFn, a: &[ArrayRef], ty: &DataType, n: usize, ctx: &EvalCtx) -
                 };
                 let cur = x.weekday().num_days_from_monday();
                 let delta = (want + 7 - cur - 1) % 7 + 1;
-                out.push(Some(v + delta as i32));
+                out.push(v.checked_add(delta as i32));
             }
             Arc::new(Date32Array::from(out))
         }
@@ -1154,7 +1154,8 @@ fn timestamp_add(unit: &str, k: i64, micros: i64, zone: &SessionZone) -> Result<
     let by_months = |m: i64| -> Result<i64> {
         let date = date_of(day as i32).ok_or_else(|| overflow("timestampadd"))?;
         let r = add_months(date, m).ok_or_else(|| overflow("timestampadd"))?;
-        Ok(zone.local_micros_to_utc_micros(days_of(r) as i64 * MICROS_PER_DAY + tod))
+        let l = (days_of(r) as i64).checked_mul(MICROS_PER_DAY).and_then(|x| x.checked_add(tod)).ok_or_else(ovf)?;
+        Ok(zone.local_micros_to_utc_micros(l))
     };
     let int = |x: i64| -> Result<i64> { i32::try_from(x).map(|v| v as i64).map_err(|_| arith_overflow("integer overflow")) };
     match unit.to_ascii_uppercase().as_str() {
