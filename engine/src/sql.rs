@@ -1077,9 +1077,24 @@ fn typed_literal(kind: &str, value: &str) -> Result<Expr> {
         "DATE" => parse_date_literal(value)
             .map(|d| Expr::Literal(Lit::Date(d)))
             .ok_or_else(|| typed_literal_error("DATE", value)),
-        "TIMESTAMP" | "TIMESTAMP_LTZ" => parse_timestamp_literal(value, false)
-            .map(|t| Expr::Literal(Lit::Timestamp(t)))
-            .ok_or_else(|| typed_literal_error(kind, value)),
+        "TIMESTAMP" | "TIMESTAMP_LTZ" => {
+            let with_zone = parse_timestamp_literal(value, false).ok_or_else(|| typed_literal_error(kind, value))?;
+            let wall = parse_timestamp_literal(value, true).ok_or_else(|| typed_literal_error(kind, value))?;
+            if with_zone != wall {
+                return Ok(Expr::Literal(Lit::Timestamp(with_zone)));
+            }
+            // Without a zone the wall clock is read in the session time zone,
+            // which evaluation knows: a cast of its text, named as Spark names it.
+            let text = crate::plan::expr::timestamp_text(wall);
+            Ok(Expr::Alias(
+                Box::new(Expr::Cast {
+                    expr: Box::new(Expr::Literal(Lit::Str(text.clone()))),
+                    to: types::timestamp(),
+                    try_: false,
+                }),
+                format!("TIMESTAMP '{text}'"),
+            ))
+        }
         "TIMESTAMP_NTZ" => {
             let micros = parse_timestamp_literal(value, true).ok_or_else(|| typed_literal_error(kind, value))?;
             let text = crate::plan::expr::timestamp_text(micros);
@@ -1314,7 +1329,7 @@ fn sql_call(name: &str, args: Vec<Expr>, distinct: bool) -> Result<Expr> {
             "42883",
         ));
     }
-    // `int(x)`, `string(x)`, `double(x)`...: casts, named like CAST(x AS T).
+    // `int(x)`, `string(x)`, `double(x)`...: casts, named by their argument.
     if args.len() == 1 {
         let to = match lower.as_str() {
             "int" => Some(arrow::datatypes::DataType::Int32),
@@ -1332,8 +1347,11 @@ fn sql_call(name: &str, args: Vec<Expr>, distinct: bool) -> Result<Expr> {
             _ => None,
         };
         if let Some(to) = to {
+            // Not a user-specified CAST: Spark's pretty names drop it
+            // (`int(value) DIV 2` is `(value div 2)`).
             let a = Box::new(args.into_iter().next().unwrap_or(Expr::Literal(Lit::Null)));
-            return Ok(Expr::Cast { expr: a, to, try_: false });
+            let shown = a.pretty();
+            return Ok(Expr::Alias(Box::new(Expr::Cast { expr: a, to, try_: false }), shown));
         }
     }
     let mut args = args;
@@ -1354,6 +1372,19 @@ fn sql_call(name: &str, args: Vec<Expr>, distinct: bool) -> Result<Expr> {
 }
 
 impl Translator<'_> {
+    /// The field of `extract(FIELD FROM ...)` as the SQL spells it.
+    fn written_extract_field(&self, field: &str) -> Option<String> {
+        let toks: Vec<&Token> = self.lexed.tokens.iter().map(|t| &t.token).filter(|t| !is_ws(t)).collect();
+        for w in toks.windows(3) {
+            if let (Token::Word(f), Token::LParen, Token::Word(x)) = (w[0], w[1], w[2]) {
+                if f.value.eq_ignore_ascii_case("extract") && x.value.eq_ignore_ascii_case(field) {
+                    return Some(x.value.clone());
+                }
+            }
+        }
+        None
+    }
+
     fn pre(&self, s: &str) -> Option<&Pre> {
         let i: usize = s.strip_prefix(PLACEHOLDER)?.parse().ok()?;
         self.lexed.pre.get(i)
@@ -1612,20 +1643,14 @@ impl Translator<'_> {
                 }
             }
             E::Extract { field, expr, .. } => {
-                let func = match field {
-                    sq::DateTimeField::Year | sq::DateTimeField::Years => "year",
-                    sq::DateTimeField::Month | sq::DateTimeField::Months => "month",
-                    sq::DateTimeField::Day | sq::DateTimeField::Days => "dayofmonth",
-                    sq::DateTimeField::Hour | sq::DateTimeField::Hours => "hour",
-                    sq::DateTimeField::Minute | sq::DateTimeField::Minutes => "minute",
-                    sq::DateTimeField::Second | sq::DateTimeField::Seconds => "second",
-                    sq::DateTimeField::DayOfWeek | sq::DateTimeField::Dow => "dayofweek",
-                    other => return Err(EngineError::unsupported(format!("EXTRACT({other} FROM ...)"))),
-                };
                 let x = self.expr(expr)?;
-                // Spark names the field as written: extract(year FROM ts).
-                let name = format!("extract({} FROM {})", field.to_string().to_ascii_lowercase(), x.pretty());
-                Expr::Alias(Box::new(functions::call(func, vec![x])), name)
+                // Spark names the field as written: extract(YEAR FROM ts).
+                let canon = match field {
+                    sq::DateTimeField::Custom(id) => id.value.clone(),
+                    other => other.to_string(),
+                };
+                let written = self.written_extract_field(&canon).unwrap_or(canon);
+                functions::call("extract", vec![Expr::Literal(Lit::Str(written)), x])
             }
             E::Struct { values, fields } => {
                 if !fields.is_empty() {
@@ -1770,6 +1795,19 @@ impl Translator<'_> {
                 "The `count` requires at least 1 parameters but the actual number is 0. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix.",
                 "42605",
             ));
+        }
+        // timestampadd(HOUR, 1, ts) / dateadd / datediff(DAY, a, b): the unit is a keyword.
+        if args.len() == 3
+            && matches!(lower.as_str(), "timestampadd" | "dateadd" | "date_add" | "timestampdiff" | "datediff" | "date_diff")
+        {
+            if let Expr::Column(p) = &args[0] {
+                if let [unit] = p.as_slice() {
+                    let unit = unit.to_ascii_uppercase();
+                    args[0] = Expr::Literal(Lit::Str(unit));
+                    let f = if matches!(lower.as_str(), "timestampadd" | "dateadd" | "date_add") { "timestampadd" } else { "timestampdiff" };
+                    return sql_call(f, args, distinct);
+                }
+            }
         }
         sql_call(&name, args, distinct)
     }
@@ -3001,8 +3039,14 @@ mod tests {
         assert_eq!(lit("NULL"), Lit::Null);
         assert_eq!(lit("DATE '2024-01-01'"), Lit::Date(19723));
         assert_eq!(lit("date '2024-1-2'"), Lit::Date(19724));
-        assert_eq!(lit("TIMESTAMP '2024-01-01 00:00:00'"), Lit::Timestamp(1_704_067_200_000_000));
-        assert_eq!(lit("timestamp '2024-01-01T10:00:00.5'"), Lit::Timestamp(1_704_103_200_500_000));
+        // Without a zone: the text, cast in the session zone when evaluated.
+        for (sql, name) in [
+            ("TIMESTAMP '2024-01-01 00:00:00'", "TIMESTAMP '2024-01-01 00:00:00'"),
+            ("timestamp '2024-01-01T10:00:00.5'", "TIMESTAMP '2024-01-01 10:00:00.5'"),
+        ] {
+            let e = parse_expr(sql).unwrap();
+            assert!(matches!(&e, Expr::Alias(inner, n) if n == name && matches!(**inner, Expr::Cast { .. })), "{sql}: {e:?}");
+        }
         assert_eq!(lit("timestamp '2024-01-01 00:00:00+02:00'"), Lit::Timestamp(1_704_060_000_000_000));
         assert_eq!(lit("interval 1 minute"), Lit::Interval(60_000_000, "INTERVAL '01' MINUTE".into()));
         assert_eq!(lit("INTERVAL 2 HOURS"), Lit::Interval(7_200_000_000, "INTERVAL '02' HOUR".into()));

@@ -49,7 +49,7 @@ impl SessionZone {
     }
 
     /// The UTC instant (micros) of a wall-clock time in this zone. In a gap
-    /// (spring forward) the later offset applies; in an overlap the earlier
+    /// (spring forward) the earlier offset applies, moving the clock forward; in an overlap the earlier
     /// instant is taken, as java.time does.
     pub fn local_to_utc_micros(&self, local: &NaiveDateTime) -> i64 {
         let local_micros = local.and_utc().timestamp_micros();
@@ -59,17 +59,28 @@ impl SessionZone {
                 chrono::LocalResult::Single(o) => o.fix().local_minus_utc(),
                 chrono::LocalResult::Ambiguous(a, _) => a.fix().local_minus_utc(),
                 chrono::LocalResult::None => {
-                    // In a gap: shift by the offset in force just after it.
-                    let later = *local + chrono::Duration::hours(1);
-                    match tz.offset_from_local_datetime(&later) {
-                        chrono::LocalResult::Single(o) => o.fix().local_minus_utc(),
-                        chrono::LocalResult::Ambiguous(a, _) => a.fix().local_minus_utc(),
-                        chrono::LocalResult::None => 0,
+                    // In a gap: java.time moves the wall clock later by the
+                    // gap's length, i.e. applies the offset in force before it.
+                    let mut off = 0;
+                    for h in 1..=4 {
+                        let earlier = *local - chrono::Duration::hours(h);
+                        match tz.offset_from_local_datetime(&earlier) {
+                            chrono::LocalResult::Single(o) => {
+                                off = o.fix().local_minus_utc();
+                                break;
+                            }
+                            chrono::LocalResult::Ambiguous(_, b) => {
+                                off = b.fix().local_minus_utc();
+                                break;
+                            }
+                            chrono::LocalResult::None => {}
+                        }
                     }
+                    off
                 }
             },
         };
-        local_micros - offset as i64 * 1_000_000
+        local_micros.saturating_sub(offset as i64 * 1_000_000)
     }
 
     /// The offset when it never changes (UTC, a fixed offset), so callers can
@@ -92,7 +103,7 @@ impl SessionZone {
 
     /// Local wall-clock micros for a UTC instant.
     pub fn utc_to_local_micros(&self, utc_micros: i64) -> i64 {
-        utc_micros + self.offset_seconds_at_utc(utc_micros) as i64 * 1_000_000
+        utc_micros.saturating_add(self.offset_seconds_at_utc(utc_micros) as i64 * 1_000_000)
     }
 }
 

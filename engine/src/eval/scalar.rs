@@ -316,9 +316,6 @@ fn date_of(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days as i64))
 }
 
-fn days_of(d: NaiveDate) -> i32 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
-}
 
 pub fn like(v: &ArrayRef, p: &ArrayRef, kind: LikeKind) -> Result<BooleanArray> {
     let v = strs(v)?;
@@ -845,28 +842,31 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
             if a.len() == 2 {
                 let s = strs(&a[0])?;
                 let f = strs(&a[1])?;
-                let mut out = Vec::with_capacity(n);
+                let mut out: Vec<Option<i64>> = Vec::with_capacity(n);
+                let mut cache: Option<(String, crate::datetime::Pattern)> = None;
                 for i in 0..n {
                     let (Some(v), Some(fmt)) = (opt_str(s, i), opt_str(f, i)) else {
                         out.push(None);
                         continue;
                     };
-                    match crate::datetime::parse_with_pattern(v, fmt) {
-                        Some(dt) => out.push(Some(dt)),
-                        None if try_ => out.push(None),
-                        None => {
-                            return Err(EngineError::execution(
-                                "CANNOT_PARSE_TIMESTAMP",
-                                format!("Text '{v}' could not be parsed at index 0. Use `try_to_timestamp` to tolerate invalid input string and return NULL instead."),
-                                "22007",
-                            ))
+                    if !matches!(&cache, Some((k, _)) if k == fmt) {
+                        cache = Some((fmt.to_string(), crate::datetime::compile_for_parsing(fmt)?));
+                    }
+                    let Some((_, pat)) = &cache else { continue };
+                    match crate::datetime::parse(pat, v) {
+                        Ok(p) if func == F::ToDate => {
+                            let local = ctx.zone.utc_to_local_micros(p.utc_micros(&ctx.zone));
+                            out.push(Some(local.div_euclid(86_400_000_000)))
                         }
+                        Ok(p) => out.push(Some(p.utc_micros(&ctx.zone))),
+                        Err(_) if try_ => out.push(None),
+                        Err(e) => return Err(crate::datetime::cannot_parse(&e.message(v))),
                     }
                 }
                 if func == F::ToDate {
-                    Arc::new(out.into_iter().map(|d| d.map(|dt| days_of(dt.date()))).collect::<Date32Array>())
+                    Arc::new(out.into_iter().map(|d| d.map(|x| x as i32)).collect::<Date32Array>())
                 } else {
-                    let ts: TimestampMicrosecondArray = out.into_iter().map(|d| d.map(|dt| ctx.zone.local_to_utc_micros(&dt))).collect();
+                    let ts: TimestampMicrosecondArray = out.into_iter().collect();
                     Arc::new(ts.with_timezone("UTC"))
                 }
             } else {
@@ -919,14 +919,26 @@ pub fn call(func: ScalarFn, a: &[ArrayRef], args: &[PExpr], ty: &DataType, n: us
         F::DateFormat => {
             let t = a[0].as_primitive::<TimestampMicrosecondType>();
             let f = strs(&a[1])?;
-            map_str(n, |i| {
-                if t.is_null(i) {
-                    return None;
+            let mut b = StringBuilder::with_capacity(n, n * 20);
+            let mut cache: Option<(String, crate::datetime::Pattern)> = None;
+            let mut buf = String::new();
+            for i in 0..n {
+                let Some(fmt) = opt_str(f, i) else {
+                    b.append_null();
+                    continue;
+                };
+                if !matches!(&cache, Some((k, _)) if k == fmt) {
+                    cache = Some((fmt.to_string(), crate::datetime::compile_for_formatting(fmt)?));
                 }
-                let local = ctx.zone.utc_to_local_micros(t.value(i));
-                let dt = chrono::DateTime::from_timestamp_micros(local)?.naive_utc();
-                crate::datetime::format_with_pattern(&dt, opt_str(f, i)?)
-            })
+                let Some((_, pat)) = &cache else { continue };
+                buf.clear();
+                if t.is_valid(i) && crate::datetime::format_instant(pat, t.value(i), &ctx.zone, &mut buf) {
+                    b.append_value(&buf);
+                } else {
+                    b.append_null();
+                }
+            }
+            Arc::new(b.finish())
         }
         F::StartsWith | F::EndsWith | F::Contains => {
             let s = strs(&a[0])?;

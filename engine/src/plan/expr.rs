@@ -356,6 +356,14 @@ impl Expr {
             Expr::IsNotNull(e) => format!("({} IS NOT NULL)", e.pretty()),
             Expr::Binary(BinaryOp::NotEq, l, r) => format!("(NOT ({} = {}))", l.pretty(), r.pretty()),
             Expr::Binary(BinaryOp::Concat, l, r) => format!("concat({}, {})", l.pretty(), r.pretty()),
+            // A timestamp plus or minus an interval literal is Spark's TimeAdd /
+            // DatetimeSub, named without parentheses.
+            Expr::Binary(op @ (BinaryOp::Add | BinaryOp::Sub), l, r)
+                if matches!(**r, Expr::Literal(Lit::Interval(..))) != matches!(**l, Expr::Literal(Lit::Interval(..)))
+                    && (*op == BinaryOp::Add || matches!(**r, Expr::Literal(Lit::Interval(..)))) =>
+            {
+                format!("{} {} {}", l.pretty(), op.symbol(), r.pretty())
+            }
             Expr::Binary(op, l, r) => format!("({} {} {})", l.pretty(), op.symbol(), r.pretty()),
             Expr::Cast { expr, to, try_ } => {
                 format!("{}({} AS {})", if *try_ { "TRY_CAST" } else { "CAST" }, expr.pretty(), types::sql_name(to))

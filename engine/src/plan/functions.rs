@@ -40,6 +40,9 @@ pub fn canonical(name: &str) -> String {
         "sumdistinct" => "sum_distinct".into(),
         "approxcountdistinct" => "approx_count_distinct".into(),
         "std" | "stddev_samp" => "stddev".into(),
+        "timestamp_add" => "timestampadd".into(),
+        "timestamp_diff" => "timestampdiff".into(),
+        "dateadd" => "date_add".into(),
         _ => lower,
     }
 }
@@ -57,6 +60,19 @@ pub fn call(name: &str, mut args: Vec<Expr>) -> Expr {
         ("lpad", 2) | ("rpad", 2) => args.push(Expr::lit(Lit::Str(" ".into()))),
         ("substring", 2) | ("substr", 2) => args.push(Expr::lit(Lit::Int(i32::MAX))),
         ("aggregate", 3) | ("reduce", 3) => args.push(super::lambda::identity_lambda()),
+        ("make_interval", n @ 0..=6) | ("make_dt_interval", n @ 0..=3) => {
+            // Spark fills the missing parts with 0 and the seconds with 0.000000.
+            let all = if name == "make_interval" { 7 } else { 4 };
+            for _ in n..all - 1 {
+                args.push(Expr::lit(Lit::Int(0)));
+            }
+            args.push(Expr::lit(Lit::Decimal(0, 18, 6)));
+        }
+        ("make_ym_interval", n @ 0..=1) => {
+            for _ in n..2 {
+                args.push(Expr::lit(Lit::Int(0)));
+            }
+        }
         _ => {}
     }
     if name == "count" && matches!(args.as_slice(), [Expr::Star(None)]) {

@@ -196,6 +196,18 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
                     other => lit_of(other),
                 }).collect::<Result<_>>()?,
             };
+            // PySpark fills the parts not given with lit(0) (seconds: Decimal(0)).
+            let mut args = args;
+            let parts = match canonical.as_str() {
+                "make_interval" => 7,
+                "make_dt_interval" => 4,
+                "make_ym_interval" => 2,
+                _ => 0,
+            };
+            while args.len() < parts {
+                let last = args.len() + 1 == parts && canonical != "make_ym_interval";
+                args.push(Expr::lit(if last { Lit::Decimal(0, 1, 0) } else { Lit::Int(0) }));
+            }
             let known = crate::plan::functions::is_aggregate(&canonical)
                 || crate::plan::functions::is_generator(&canonical)
                 || KNOWN_SCALARS.contains(&canonical.as_str())
