@@ -1397,10 +1397,16 @@ impl Translator<'_> {
                     }
                 }
             }
-            sq::SelectItem::ExprWithAliases { aliases, .. } => Err(EngineError::unsupported(format!(
-                "multi-column aliases (AS ({}))",
-                aliases.iter().map(|a| a.value.clone()).collect::<Vec<_>>().join(", ")
-            ))),
+            // `stack(...) AS (a, b)`: a generator's several columns, named at once.
+            sq::SelectItem::ExprWithAliases { expr, aliases } => match self.expr(expr)? {
+                e @ Expr::Call { .. } if e.contains_generator() => {
+                    Ok(e.alias(&aliases.iter().map(|a| a.value.clone()).collect::<Vec<_>>().join(crate::plan::MULTI_ALIAS_SEP)))
+                }
+                _ => Err(EngineError::unsupported(format!(
+                    "multi-column aliases (AS ({}))",
+                    aliases.iter().map(|a| a.value.clone()).collect::<Vec<_>>().join(", ")
+                ))),
+            },
         }
     }
 
