@@ -42,7 +42,6 @@ pub fn canonical(name: &str) -> String {
         "countdistinct" => "count_distinct".into(),
         "sumdistinct" => "sum_distinct".into(),
         "approxcountdistinct" => "approx_count_distinct".into(),
-        "std" | "stddev_samp" => "stddev".into(),
         _ => lower,
     }
 }

@@ -412,19 +412,27 @@ impl DataFrame {
                 };
                 let values: Vec<PExpr> = args[1..].iter().map(|a| resolve(a, &self.schema)).collect::<Result<_>>()?;
                 let cols = values.len().div_ceil(n).max(1);
+                // Each column takes its first row's type (past NULLs); the
+                // other rows must have it too.
                 let mut col_types = Vec::new();
                 for c in 0..cols {
-                    let tys: Vec<&DataType> = (0..n).filter_map(|r| values.get(r * cols + c)).map(|v| &v.ty).collect();
-                    col_types.push(super::resolve::common_type_of(tys.into_iter()).ok_or_else(|| {
-                        EngineError::analysis(
+                    let vals = &values;
+                    let cells = || (0..n).filter_map(move |r| Some((r * cols + c + 1, vals.get(r * cols + c)?)));
+                    let ty = cells().map(|(_, v)| v.ty.clone()).find(|t| *t != DataType::Null).unwrap_or(DataType::Null);
+                    if let Some((i, bad)) = cells().find(|(_, v)| v.ty != DataType::Null && v.ty != ty) {
+                        return Err(EngineError::analysis(
                             "DATATYPE_MISMATCH.STACK_COLUMN_DIFF_TYPES",
                             format!(
-                                "Cannot resolve \"{}\" due to data type mismatch: The data type of the column ({c}) do not have the same type.",
-                                exprs[gi].clone().strip_alias().pretty()
+                                "Cannot resolve \"{}\" due to data type mismatch: The data type of the column ({c}) do not have the same type: \"{}\" ({}) <> \"{}\" ({i}).",
+                                exprs[gi].clone().strip_alias().pretty(),
+                                types::sql_name(&ty),
+                                c + 1,
+                                types::sql_name(&bad.ty)
                             ),
                             "42K09",
-                        )
-                    })?);
+                        ));
+                    }
+                    col_types.push(ty);
                 }
                 let st = types::struct_of((0..cols).map(|c| (format!("col{c}"), col_types[c].clone())).collect());
                 let rows: Vec<PExpr> = (0..n)
