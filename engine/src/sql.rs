@@ -1305,7 +1305,7 @@ fn sql_call(name: &str, args: Vec<Expr>, distinct: bool) -> Result<Expr> {
         });
     }
     // Python-only spellings the engine's registry accepts; Spark SQL does not.
-    if matches!(lower.as_str(), "countdistinct" | "sumdistinct" | "approxcountdistinct" | "create_map") {
+    if matches!(lower.as_str(), "countdistinct" | "sumdistinct" | "approxcountdistinct" | "create_map" | "product") {
         return Err(EngineError::analysis(
             "UNRESOLVED_ROUTINE",
             format!(
@@ -1728,11 +1728,14 @@ impl Translator<'_> {
                 (args, matches!(list.duplicate_treatment, Some(sq::DuplicateTreatment::Distinct)))
             }
         };
-        let lower = name.to_ascii_lowercase();
+        let mut lower = name.to_ascii_lowercase();
         let mut args = args;
         if ignore_nulls {
             if matches!(lower.as_str(), "first" | "last" | "first_value" | "last_value" | "any_value") && args.len() == 1 {
                 args.push(Expr::Literal(Lit::Bool(true)));
+                // IGNORE NULLS rebuilds the aggregate, which then goes by
+                // its own name: `first_value(v) IGNORE NULLS` is `first(v)`.
+                lower = lower.trim_end_matches("_value").replace("any", "any_value");
             } else {
                 return Err(EngineError::unsupported(format!("IGNORE NULLS on {name}(...)")));
             }
@@ -1756,6 +1759,8 @@ impl Translator<'_> {
                 "42605",
             ));
         }
+        // `lower` differs from `name` only where IGNORE NULLS renamed it.
+        let name = if ignore_nulls { lower.clone() } else { name };
         sql_call(&name, args, distinct)
     }
 }

@@ -90,6 +90,10 @@ pub fn pretty_call(name: &str, args: &[Expr], distinct: bool) -> String {
                 .join(", ")
         ),
         "if" => format!("(IF({}))", list(args)),
+        // Spark names these by the aggregate they build.
+        "array_agg" => format!("collect_list({}{})", if distinct { "DISTINCT " } else { "" }, list(args)),
+        "percentile_approx" | "approx_percentile" if args.len() == 2 => format!("{name}({}, 10000)", list(args)),
+        "percentile" if args.len() == 2 && !distinct => format!("percentile({}, 1)", list(args)),
         // The ignore-nulls flag does not show in the name.
         "first" | "last" | "first_value" | "last_value" | "any_value" if args.len() == 2 => {
             format!("{name}({}{})", if distinct { "DISTINCT " } else { "" }, list(&args[..1]))
