@@ -1090,15 +1090,15 @@ fn agg_call(name: &str, args: &[Expr], distinct: bool, input: &Schema) -> Result
         Some(Expr::Star(None)) if func == AggFunc::Count => None,
         Some(a) => Some(resolve(a, input)?),
     };
-    let second = |what: &str| -> Result<PExpr> {
+    // The second argument of max_by, covar, percentile...
+    let second = || -> Result<PExpr> {
         match args.get(1) {
             Some(e) => resolve(e, input),
             None => Err(EngineError::analysis(
                 "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
                 format!("The `{name}` requires 2 parameters but the actual number is 1. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix."),
                 "42605",
-            ))
-            .map_err(|e| if what.is_empty() { e } else { e }),
+            )),
         }
     };
     let numeric_arg = |a: &Option<PExpr>| -> Result<PExpr> {
@@ -1176,7 +1176,7 @@ fn agg_call(name: &str, args: &[Expr], distinct: bool, input: &Schema) -> Result
         }
         AggFunc::MaxBy | AggFunc::MinBy => {
             let a = arg.ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
-            let ord = second("ord")?;
+            let ord = second()?;
             let ty = a.ty.clone();
             let st = types::struct_of(vec![("x".into(), a.ty.clone()), ("ord".into(), ord.ty.clone())]);
             (Some(PExpr::new(PKind::Scalar { func: functions::ScalarFn::MakeStruct, args: vec![a, ord] }, st)), ty)
@@ -1194,7 +1194,7 @@ fn agg_call(name: &str, args: &[Expr], distinct: bool, input: &Schema) -> Result
         AggFunc::CovarPop | AggFunc::CovarSamp | AggFunc::Corr => {
             let a = arg.ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
             let x = double_arg(a, 0)?;
-            let y = double_arg(second("y")?, 1)?;
+            let y = double_arg(second()?, 1)?;
             let st = types::struct_of(vec![("x".into(), DataType::Float64), ("y".into(), DataType::Float64)]);
             (Some(PExpr::new(PKind::Scalar { func: functions::ScalarFn::MakeStruct, args: vec![x, y] }, st)), DataType::Float64)
         }
@@ -1204,7 +1204,7 @@ fn agg_call(name: &str, args: &[Expr], distinct: bool, input: &Schema) -> Result
             if name == "median" {
                 percentages.push(0.5);
             } else {
-                let p = second("percentage")?;
+                let p = second()?;
                 let lit_value = |l: &Lit| -> Option<f64> {
                     match l {
                         Lit::Int(i) => Some(*i as f64),
