@@ -1320,7 +1320,7 @@ fn sql_call(name: &str, args: Vec<Expr>, distinct: bool) -> Result<Expr> {
         });
     }
     // Python-only spellings the engine's registry accepts; Spark SQL does not.
-    if matches!(lower.as_str(), "countdistinct" | "sumdistinct" | "approxcountdistinct" | "create_map") {
+    if matches!(lower.as_str(), "countdistinct" | "sumdistinct" | "approxcountdistinct" | "create_map" | "product") {
         return Err(EngineError::analysis(
             "UNRESOLVED_ROUTINE",
             format!(
@@ -1428,10 +1428,16 @@ impl Translator<'_> {
                     }
                 }
             }
-            sq::SelectItem::ExprWithAliases { aliases, .. } => Err(EngineError::unsupported(format!(
-                "multi-column aliases (AS ({}))",
-                aliases.iter().map(|a| a.value.clone()).collect::<Vec<_>>().join(", ")
-            ))),
+            // `stack(...) AS (a, b)`: a generator's several columns, named at once.
+            sq::SelectItem::ExprWithAliases { expr, aliases } => match self.expr(expr)? {
+                e @ Expr::Call { .. } if e.contains_generator() => {
+                    Ok(e.alias(&aliases.iter().map(|a| a.value.clone()).collect::<Vec<_>>().join(crate::plan::MULTI_ALIAS_SEP)))
+                }
+                _ => Err(EngineError::unsupported(format!(
+                    "multi-column aliases (AS ({}))",
+                    aliases.iter().map(|a| a.value.clone()).collect::<Vec<_>>().join(", ")
+                ))),
+            },
         }
     }
 
@@ -1768,11 +1774,14 @@ impl Translator<'_> {
                 (args, matches!(list.duplicate_treatment, Some(sq::DuplicateTreatment::Distinct)))
             }
         };
-        let lower = name.to_ascii_lowercase();
+        let mut lower = name.to_ascii_lowercase();
         let mut args = args;
         if ignore_nulls {
             if matches!(lower.as_str(), "first" | "last" | "first_value" | "last_value" | "any_value") && args.len() == 1 {
                 args.push(Expr::Literal(Lit::Bool(true)));
+                // IGNORE NULLS rebuilds the aggregate, which then goes by
+                // its own name: `first_value(v) IGNORE NULLS` is `first(v)`.
+                lower = lower.trim_end_matches("_value").replace("any", "any_value");
             } else {
                 return Err(EngineError::unsupported(format!("IGNORE NULLS on {name}(...)")));
             }
@@ -1809,6 +1818,8 @@ impl Translator<'_> {
                 }
             }
         }
+        // `lower` differs from `name` only where IGNORE NULLS renamed it.
+        let name = if ignore_nulls { lower.clone() } else { name };
         sql_call(&name, args, distinct)
     }
 }

@@ -119,6 +119,16 @@ pub fn cast(a: &ArrayRef, to: &DataType, try_: bool, ctx: &EvalCtx) -> Result<Ar
             let out: TimestampMicrosecondArray = d.iter().map(|v| v.map(|s| (s * 1e6) as i64)).collect();
             return Ok(Arc::new(out.with_timezone_opt(tz.clone())));
         }
+        (DataType::Struct(from), DataType::Struct(to_fields)) if from.len() == to_fields.len() => {
+            let s = a.as_struct();
+            let cols = s
+                .columns()
+                .iter()
+                .zip(to_fields.iter())
+                .map(|(c, f)| cast(c, f.data_type(), try_, ctx))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(Arc::new(StructArray::try_new(to_fields.clone(), cols, s.nulls().cloned())?));
+        }
         (DataType::List(_), DataType::List(f)) => {
             let l = a.as_list::<i32>();
             let values = cast(l.values(), f.data_type(), try_, ctx)?;

@@ -298,9 +298,322 @@ pub(crate) enum Acc {
     AvgDouble(Vec<(f64, i64)>),
     AvgDecimal(Vec<(i128, i64)>, i8, u8, i8),
     /// min/max/first/last: the value, row-encoded so any type compares.
-    Pick { vals: Vec<Option<OwnedRow>>, conv: RowConverter, func: AggFunc },
+    Pick { vals: Vec<Option<OwnedRow>>, conv: RowConverter, func: AggFunc, ignore_nulls: bool },
     Collect { vals: Vec<Vec<OwnedRow>>, conv: RowConverter, set: bool, elem: DataType },
     Distinct { vals: Vec<hashbrown::HashSet<Box<[u8]>>>, conv: RowConverter },
+    CountIf(Vec<i64>),
+    /// bool_and (`and`) / bool_or.
+    Bool { vals: Vec<Option<bool>>, and: bool },
+    /// max_by/min_by: the best (ordering, value) so far, row-encoded.
+    By { best: Vec<Option<(OwnedRow, OwnedRow)>>, xconv: RowConverter, oconv: RowConverter, max: bool },
+    Product(Vec<Option<f64>>),
+    /// variance, stddev, skewness, kurtosis: Spark's central moments.
+    Moments { vals: Vec<Moments>, batch: Vec<Moments>, func: AggFunc },
+    /// covar_pop, covar_samp, corr.
+    Cov { vals: Vec<CoMoments>, batch: Vec<CoMoments>, func: AggFunc },
+    /// percentile/median: every value (Spark keeps their counts).
+    Values { vals: Vec<Vec<f64>>, percentages: Vec<f64> },
+    /// percentile_approx: every value row-encoded (exact for the small
+    /// inputs where Spark's summary is exact too).
+    Ranked { vals: Vec<Vec<OwnedRow>>, conv: RowConverter, percentages: Vec<f64> },
+    /// mode: each value's count, in order of first appearance.
+    Mode { vals: Vec<Vec<(OwnedRow, i64)>>, index: Vec<hashbrown::HashMap<Box<[u8]>, usize>>, conv: RowConverter },
+}
+
+/// Spark's CentralMomentAgg buffer: count, mean and central moments 2-4.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Moments {
+    n: f64,
+    avg: f64,
+    m2: f64,
+    m3: f64,
+    m4: f64,
+}
+
+impl Moments {
+    /// One value, as CentralMomentAgg's update expressions do it.
+    fn update(&mut self, x: f64) {
+        let n = self.n + 1.0;
+        let delta = x - self.avg;
+        let delta_n = delta / n;
+        let avg = self.avg + delta_n;
+        let m2 = self.m2 + delta * (delta - delta_n);
+        let delta2 = delta * delta;
+        let delta_n2 = delta_n * delta_n;
+        let m3 = self.m3 - 3.0 * delta_n * m2 + delta * (delta2 - delta_n2);
+        let m4 = self.m4 - 4.0 * delta_n * m3 - 6.0 * delta_n2 * m2 + delta * (delta * delta2 - delta_n * delta_n2);
+        *self = Moments { n, avg, m2, m3, m4 };
+    }
+
+    /// Two buffers, as CentralMomentAgg's merge expressions do it.
+    fn merge(l: Moments, r: Moments) -> Moments {
+        let (n1, n2) = (l.n, r.n);
+        let n = n1 + n2;
+        let delta = r.avg - l.avg;
+        let delta_n = if n == 0.0 { 0.0 } else { delta / n };
+        let avg = l.avg + delta_n * n2;
+        let m2 = l.m2 + r.m2 + delta * delta_n * n1 * n2;
+        let m3 = l.m3 + r.m3 + delta_n * delta_n * delta * n1 * n2 * (n1 - n2) + 3.0 * delta_n * (n1 * r.m2 - n2 * l.m2);
+        let m4 = l.m4
+            + r.m4
+            + delta_n * delta_n * delta_n * delta * n1 * n2 * (n1 * n1 - n1 * n2 + n2 * n2)
+            + 6.0 * delta_n * delta_n * (n1 * n1 * r.m2 + n2 * n2 * l.m2)
+            + 4.0 * delta_n * (n1 * r.m3 - n2 * l.m3);
+        Moments { n, avg, m2, m3, m4 }
+    }
+
+    fn eval(&self, func: AggFunc) -> Option<f64> {
+        let Moments { n, m2, m3, m4, .. } = *self;
+        if n == 0.0 {
+            return None;
+        }
+        match func {
+            AggFunc::VarPop => Some(m2 / n),
+            AggFunc::StddevPop => Some((m2 / n).sqrt()),
+            AggFunc::VarSamp => (n != 1.0).then(|| m2 / (n - 1.0)),
+            AggFunc::StddevSamp => (n != 1.0).then(|| (m2 / (n - 1.0)).sqrt()),
+            AggFunc::Skewness => (m2 != 0.0).then(|| n.sqrt() * m3 / (m2 * m2 * m2).sqrt()),
+            _ => (m2 != 0.0).then(|| n * m4 / (m2 * m2) - 3.0),
+        }
+    }
+}
+
+/// Spark's Covariance/Corr buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct CoMoments {
+    n: f64,
+    x_avg: f64,
+    y_avg: f64,
+    ck: f64,
+    x_mk: f64,
+    y_mk: f64,
+}
+
+impl CoMoments {
+    fn update(&mut self, x: f64, y: f64) {
+        let n = self.n + 1.0;
+        let dx = x - self.x_avg;
+        let dx_n = dx / n;
+        let dy = y - self.y_avg;
+        let dy_n = dy / n;
+        let x_avg = self.x_avg + dx_n;
+        let y_avg = self.y_avg + dy_n;
+        let ck = self.ck + dx * (y - y_avg);
+        let x_mk = self.x_mk + dx * (x - x_avg);
+        let y_mk = self.y_mk + dy * (y - y_avg);
+        *self = CoMoments { n, x_avg, y_avg, ck, x_mk, y_mk };
+    }
+
+    fn merge(l: CoMoments, r: CoMoments) -> CoMoments {
+        let (n1, n2) = (l.n, r.n);
+        let n = n1 + n2;
+        let dx = r.x_avg - l.x_avg;
+        let dx_n = if n == 0.0 { 0.0 } else { dx / n };
+        let dy = r.y_avg - l.y_avg;
+        let dy_n = if n == 0.0 { 0.0 } else { dy / n };
+        CoMoments {
+            n,
+            x_avg: l.x_avg + dx_n * n2,
+            y_avg: l.y_avg + dy_n * n2,
+            ck: l.ck + r.ck + dx * dy_n * n1 * n2,
+            x_mk: l.x_mk + r.x_mk + dx * dx_n * n1 * n2,
+            y_mk: l.y_mk + r.y_mk + dy * dy_n * n1 * n2,
+        }
+    }
+
+    fn eval(&self, func: AggFunc) -> Option<f64> {
+        let c = *self;
+        if c.n == 0.0 {
+            return None;
+        }
+        match func {
+            AggFunc::CovarPop => Some(c.ck / c.n),
+            AggFunc::CovarSamp => (c.n != 1.0).then(|| c.ck / (c.n - 1.0)),
+            _ => (c.n != 1.0).then(|| c.ck / (c.x_mk * c.y_mk).sqrt()),
+        }
+    }
+}
+
+/// A streaming batch's partial buffers reach the state as Spark's plan
+/// moves them: merged into a fresh buffer after the shuffle, then the
+/// restored state and that merged into another; the output is the state
+/// merged into a fresh buffer once more.
+fn fold_batch<T: Copy + Default>(state: &mut [T], batch: &mut [T], groups: &[usize], merge: impl Fn(T, T) -> T) {
+    let mut done = hashbrown::HashSet::new();
+    for &g in groups {
+        if done.insert(g) {
+            let p = merge(T::default(), batch[g]);
+            state[g] = merge(merge(T::default(), state[g]), p);
+            batch[g] = T::default();
+        }
+    }
+}
+
+fn f64s(a: &ArrayRef) -> Result<ArrayRef> {
+    Ok(arrow::compute::cast(a, &DataType::Float64)?)
+}
+
+/// The exact percentile of sorted values, interpolated as Spark's
+/// `Percentile` does.
+fn percentile_of(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = (sorted.len() - 1) as f64 * p;
+    let (lo, hi) = (pos.floor(), pos.ceil());
+    let lv = *sorted.get(lo as usize)?;
+    let hv = *sorted.get(hi as usize)?;
+    if hi == lo || lv == hv {
+        return Some(lv);
+    }
+    Some((hi - pos) * lv + (pos - lo) * hv)
+}
+
+/// The element `percentile_approx` answers for sorted values (Spark's
+/// quantile summary query when the summary is exact).
+fn approx_rank(n: usize, p: f64) -> usize {
+    const RELATIVE_ERROR: f64 = 1.0 / 10000.0;
+    if n == 0 || p <= RELATIVE_ERROR {
+        return 0;
+    }
+    if p >= 1.0 - RELATIVE_ERROR {
+        return n - 1;
+    }
+    let rank = (p * n as f64).ceil() as usize;
+    if rank >= 1 && rank < n {
+        rank - 1
+    } else {
+        n - 1
+    }
+}
+
+/// Spark's `UTF8String.hashCode`: Murmur3 x86_32 with seed 42, the tail
+/// bytes mixed one (signed) byte at a time.
+fn spark_murmur3_bytes(b: &[u8], seed: u32) -> i32 {
+    let mut h = seed;
+    let aligned = b.len() - b.len() % 4;
+    for c in b[..aligned].chunks_exact(4) {
+        h = murmur_mix_h1(h, murmur_mix_k1(u32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+    }
+    for &x in &b[aligned..] {
+        h = murmur_mix_h1(h, murmur_mix_k1(x as i8 as i32 as u32));
+    }
+    murmur_fmix(h, b.len() as u32) as i32
+}
+
+fn murmur_mix_k1(k: u32) -> u32 {
+    k.wrapping_mul(0xcc9e_2d51).rotate_left(15).wrapping_mul(0x1b87_3593)
+}
+
+fn murmur_mix_h1(h: u32, k: u32) -> u32 {
+    (h ^ k).rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64)
+}
+
+fn murmur_fmix(mut h: u32, len: u32) -> u32 {
+    h ^= len;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
+/// Guava's `murmur3_32().hashInt(h)`, which Spark's OpenHashSet slots by.
+fn guava_hash_int(h: i32) -> i32 {
+    murmur_fmix(murmur_mix_h1(0, murmur_mix_k1(h as u32)), 4) as i32
+}
+
+/// A value's JVM hash as Spark holds it boxed: `hashCode()` (`scala` false)
+/// or Scala's `##` (numbers hash by value). None for types not modelled.
+fn java_hash(a: &dyn Array, i: usize, scala: bool) -> Option<i32> {
+    use arrow::datatypes::*;
+    let long_hash = |v: i64| -> i32 {
+        if scala && v == v as i32 as i64 {
+            v as i32
+        } else {
+            (v ^ ((v as u64) >> 32) as i64) as i32
+        }
+    };
+    Some(match a.data_type() {
+        DataType::Utf8 => spark_murmur3_bytes(a.as_string::<i32>().value(i).as_bytes(), 42),
+        DataType::Int32 => a.as_primitive::<Int32Type>().value(i),
+        DataType::Int16 => a.as_primitive::<Int16Type>().value(i) as i32,
+        DataType::Int8 => a.as_primitive::<Int8Type>().value(i) as i32,
+        DataType::Int64 => long_hash(a.as_primitive::<Int64Type>().value(i)),
+        DataType::Date32 => a.as_primitive::<Date32Type>().value(i),
+        DataType::Boolean => if a.as_boolean().value(i) { 1231 } else { 1237 },
+        DataType::Float64 => {
+            let d = a.as_primitive::<Float64Type>().value(i);
+            if scala && d == (d as i32) as f64 {
+                d as i32
+            } else if scala && d == (d as i64) as f64 {
+                long_hash(d as i64)
+            } else {
+                let bits = if d.is_nan() { 0x7ff8_0000_0000_0000u64 } else { d.to_bits() };
+                (bits ^ (bits >> 32)) as i32
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Capacity of Spark's OpenHashMap (64, doubled past a 0.7 load) for `n` keys.
+fn open_hash_capacity(n: usize) -> u64 {
+    let mut cap = 64u64;
+    while n as f64 > 0.7 * cap as f64 {
+        cap *= 2;
+    }
+    cap
+}
+
+/// Reorders each list of `values` (split by `offsets`) the way a Scala
+/// 2.13 mutable.HashSet iterates: by bucket, then by hash, then by
+/// insertion. Lists of types without a modelled hash keep their order.
+fn hash_set_order(values: &ArrayRef, offsets: &[i32]) -> Result<ArrayRef> {
+    let mut idx: Vec<u32> = Vec::with_capacity(values.len());
+    let mut keyed: Vec<(u32, i32, usize)> = Vec::new();
+    for w in offsets.windows(2) {
+        let (s, e) = (w[0] as usize, w[1] as usize);
+        let n = e - s;
+        let mut len = 16usize;
+        while n >= len * 3 / 4 {
+            len *= 2;
+        }
+        keyed.clear();
+        let mut modelled = true;
+        for k in s..e {
+            match java_hash(values.as_ref(), k, true) {
+                Some(h) => {
+                    let improved = h ^ ((h as u32) >> 16) as i32;
+                    keyed.push(((improved as u32) & (len as u32 - 1), improved, k));
+                }
+                None => {
+                    modelled = false;
+                    break;
+                }
+            }
+        }
+        if modelled {
+            keyed.sort_unstable();
+            idx.extend(keyed.iter().map(|x| x.2 as u32));
+        } else {
+            idx.extend((s..e).map(|k| k as u32));
+        }
+    }
+    Ok(arrow::compute::take(values, &UInt32Array::from(idx), None)?)
+}
+
+fn missing_arg(name: &str) -> EngineError {
+    EngineError::execution("INTERNAL_ERROR", format!("{name} has no argument"), "XX000")
+}
+
+fn list_of(ty: &DataType, values: ArrayRef, offsets: Vec<i32>, valid: Vec<bool>) -> Result<ArrayRef> {
+    let f = match ty {
+        DataType::List(f) => f.clone(),
+        _ => Arc::new(Field::new("element", values.data_type().clone(), true)),
+    };
+    let nulls = if valid.iter().all(|v| *v) { None } else { Some(arrow::buffer::NullBuffer::from(valid)) };
+    Ok(Arc::new(ListArray::try_new(f, arrow::buffer::OffsetBuffer::new(offsets.into()), values, nulls)?))
 }
 
 fn overflow() -> EngineError {
@@ -325,6 +638,7 @@ impl Acc {
                 vals: Vec::new(),
                 conv: RowConverter::new(vec![SortField::new(arg_ty)])?,
                 func: call.func,
+                ignore_nulls: call.ignore_nulls,
             },
             AggFunc::CollectList | AggFunc::CollectSet => Acc::Collect {
                 vals: Vec::new(),
@@ -333,6 +647,32 @@ impl Acc {
                 elem: arg_ty,
             },
             AggFunc::ApproxCountDistinct => Acc::Distinct { vals: Vec::new(), conv: RowConverter::new(vec![SortField::new(arg_ty)])? },
+            AggFunc::CountIf => Acc::CountIf(Vec::new()),
+            AggFunc::BoolAnd | AggFunc::BoolOr => Acc::Bool { vals: Vec::new(), and: call.func == AggFunc::BoolAnd },
+            AggFunc::MaxBy | AggFunc::MinBy => {
+                let (xt, ot) = match &arg_ty {
+                    DataType::Struct(f) if f.len() == 2 => (f[0].data_type().clone(), f[1].data_type().clone()),
+                    other => return Err(EngineError::execution("INTERNAL_ERROR", format!("max_by over {other}"), "XX000")),
+                };
+                Acc::By {
+                    best: Vec::new(),
+                    xconv: RowConverter::new(vec![SortField::new(xt)])?,
+                    oconv: RowConverter::new(vec![SortField::new(ot)])?,
+                    max: call.func == AggFunc::MaxBy,
+                }
+            }
+            AggFunc::Product => Acc::Product(Vec::new()),
+            AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop | AggFunc::Skewness | AggFunc::Kurtosis => {
+                Acc::Moments { vals: Vec::new(), batch: Vec::new(), func: call.func }
+            }
+            AggFunc::CovarPop | AggFunc::CovarSamp | AggFunc::Corr => Acc::Cov { vals: Vec::new(), batch: Vec::new(), func: call.func },
+            AggFunc::Percentile => Acc::Values { vals: Vec::new(), percentages: call.percentages.clone() },
+            AggFunc::PercentileApprox => Acc::Ranked {
+                vals: Vec::new(),
+                conv: RowConverter::new(vec![SortField::new(arg_ty)])?,
+                percentages: call.percentages.clone(),
+            },
+            AggFunc::Mode => Acc::Mode { vals: Vec::new(), index: Vec::new(), conv: RowConverter::new(vec![SortField::new(arg_ty)])? },
         })
     }
 
@@ -354,6 +694,24 @@ impl Acc {
             Acc::Pick { vals, .. } => slot(vals, g, None),
             Acc::Collect { vals, .. } => slot(vals, g, Vec::new()),
             Acc::Distinct { vals, .. } => slot(vals, g, hashbrown::HashSet::new()),
+            Acc::CountIf(v) => slot(v, g, 0),
+            Acc::Bool { vals, .. } => slot(vals, g, None),
+            Acc::By { best, .. } => slot(best, g, None),
+            Acc::Product(v) => slot(v, g, None),
+            Acc::Moments { vals, batch, .. } => {
+                slot(vals, g, Moments::default());
+                slot(batch, g, Moments::default());
+            }
+            Acc::Cov { vals, batch, .. } => {
+                slot(vals, g, CoMoments::default());
+                slot(batch, g, CoMoments::default());
+            }
+            Acc::Values { vals, .. } => slot(vals, g, Vec::new()),
+            Acc::Ranked { vals, .. } => slot(vals, g, Vec::new()),
+            Acc::Mode { vals, index, .. } => {
+                slot(vals, g, Vec::new());
+                slot(index, g, hashbrown::HashMap::new());
+            }
         }
     }
 
@@ -418,11 +776,11 @@ impl Acc {
                     }
                 }
             }
-            Acc::Pick { vals, conv, func } => {
+            Acc::Pick { vals, conv, func, ignore_nulls } => {
                 let a = arg.expect("has an argument");
                 let rows = conv.convert_columns(&[a.clone()])?;
                 for (i, &g) in groups.iter().enumerate() {
-                    let skip_null = matches!(func, AggFunc::Min | AggFunc::Max);
+                    let skip_null = matches!(func, AggFunc::Min | AggFunc::Max) || *ignore_nulls;
                     if skip_null && a.is_null(i) {
                         continue;
                     }
@@ -459,6 +817,111 @@ impl Acc {
                 for (i, &g) in groups.iter().enumerate() {
                     if a.is_valid(i) {
                         vals[g].insert(rows.row(i).as_ref().into());
+                    }
+                }
+            }
+            Acc::CountIf(v) => {
+                let a = arg.ok_or_else(|| missing_arg("count_if"))?.as_boolean();
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) && a.value(i) {
+                        v[g] += 1;
+                    }
+                }
+            }
+            Acc::Bool { vals, and } => {
+                let a = arg.ok_or_else(|| missing_arg("bool_and"))?.as_boolean();
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        let x = a.value(i);
+                        vals[g] = Some(match vals[g] {
+                            None => x,
+                            Some(cur) => if *and { cur && x } else { cur || x },
+                        });
+                    }
+                }
+            }
+            Acc::By { best, xconv, oconv, max } => {
+                let st = arg.ok_or_else(|| missing_arg("max_by"))?.as_struct();
+                let (xs, os) = (st.column(0), st.column(1));
+                let xr = xconv.convert_columns(&[xs.clone()])?;
+                let or = oconv.convert_columns(&[os.clone()])?;
+                for (i, &g) in groups.iter().enumerate() {
+                    if os.is_null(i) {
+                        continue;
+                    }
+                    let o = or.row(i);
+                    let better = match &best[g] {
+                        None => true,
+                        Some((cur, _)) => if *max { o > cur.row() } else { o < cur.row() },
+                    };
+                    if better {
+                        best[g] = Some((o.owned(), xr.row(i).owned()));
+                    }
+                }
+            }
+            Acc::Product(v) => {
+                let a = f64s(arg.ok_or_else(|| missing_arg("product"))?)?;
+                let a = a.as_primitive::<arrow::datatypes::Float64Type>();
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        v[g] = Some(v[g].unwrap_or(1.0) * a.value(i));
+                    }
+                }
+            }
+            Acc::Moments { vals, batch, .. } => {
+                let a = f64s(arg.ok_or_else(|| missing_arg("variance"))?)?;
+                let a = a.as_primitive::<arrow::datatypes::Float64Type>();
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        batch[g].update(a.value(i));
+                    }
+                }
+                fold_batch(vals, batch, groups, Moments::merge);
+            }
+            Acc::Cov { vals, batch, .. } => {
+                let st = arg.ok_or_else(|| missing_arg("covar"))?.as_struct();
+                let xs = f64s(st.column(0))?;
+                let ys = f64s(st.column(1))?;
+                let (xs, ys) = (xs.as_primitive::<arrow::datatypes::Float64Type>(), ys.as_primitive::<arrow::datatypes::Float64Type>());
+                for (i, &g) in groups.iter().enumerate() {
+                    if st.is_valid(i) && xs.is_valid(i) && ys.is_valid(i) {
+                        batch[g].update(xs.value(i), ys.value(i));
+                    }
+                }
+                fold_batch(vals, batch, groups, CoMoments::merge);
+            }
+            Acc::Values { vals, .. } => {
+                let a = f64s(arg.ok_or_else(|| missing_arg("percentile"))?)?;
+                let a = a.as_primitive::<arrow::datatypes::Float64Type>();
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        vals[g].push(a.value(i));
+                    }
+                }
+            }
+            Acc::Ranked { vals, conv, .. } => {
+                let a = arg.ok_or_else(|| missing_arg("percentile_approx"))?;
+                let rows = conv.convert_columns(&[a.clone()])?;
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_valid(i) {
+                        vals[g].push(rows.row(i).owned());
+                    }
+                }
+            }
+            Acc::Mode { vals, index, conv } => {
+                let a = arg.ok_or_else(|| missing_arg("mode"))?;
+                let rows = conv.convert_columns(&[a.clone()])?;
+                for (i, &g) in groups.iter().enumerate() {
+                    if a.is_null(i) {
+                        continue;
+                    }
+                    let r = rows.row(i);
+                    match index[g].get(r.as_ref()) {
+                        Some(&k) => vals[g][k].1 += 1,
+                        None => {
+                            index[g].insert(r.as_ref().into(), vals[g].len());
+                            vals[g].push((r.owned(), 1));
+                        }
                     }
                 }
             }
@@ -525,6 +988,53 @@ impl Acc {
                 let other = std::mem::take(&mut vals[from]);
                 vals[into].extend(other);
             }
+            Acc::CountIf(v) => v[into] += v[from],
+            Acc::Bool { vals, and } => {
+                vals[into] = match (vals[into], vals[from]) {
+                    (Some(a), Some(b)) => Some(if *and { a && b } else { a || b }),
+                    (a, b) => a.or(b),
+                }
+            }
+            Acc::By { best, max, .. } => {
+                let other = best[from].take();
+                let replace = match (&best[into], &other) {
+                    (_, None) => false,
+                    (None, Some(_)) => true,
+                    (Some((a, _)), Some((b, _))) => if *max { b.row() > a.row() } else { b.row() < a.row() },
+                };
+                if replace {
+                    best[into] = other;
+                }
+            }
+            Acc::Product(v) => {
+                v[into] = match (v[into], v[from]) {
+                    (Some(a), Some(b)) => Some(a * b),
+                    (a, b) => a.or(b),
+                }
+            }
+            Acc::Moments { vals, .. } => vals[into] = Moments::merge(vals[into], vals[from]),
+            Acc::Cov { vals, .. } => vals[into] = CoMoments::merge(vals[into], vals[from]),
+            Acc::Values { vals, .. } => {
+                let other = std::mem::take(&mut vals[from]);
+                vals[into].extend(other);
+            }
+            Acc::Ranked { vals, .. } => {
+                let other = std::mem::take(&mut vals[from]);
+                vals[into].extend(other);
+            }
+            Acc::Mode { vals, index, .. } => {
+                let other = std::mem::take(&mut vals[from]);
+                index[from].clear();
+                for (r, c) in other {
+                    match index[into].get(r.row().as_ref()) {
+                        Some(&k) => vals[into][k].1 += c,
+                        None => {
+                            index[into].insert(r.row().as_ref().into(), vals[into].len());
+                            vals[into].push((r, c));
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -567,7 +1077,7 @@ impl Acc {
                     .collect();
                 conv.convert_rows(rows)?.remove(0)
             }
-            Acc::Collect { vals, conv, elem, .. } => {
+            Acc::Collect { vals, conv, elem, set } => {
                 let mut offsets = vec![0i32];
                 let mut rows = Vec::new();
                 for &g in groups {
@@ -577,10 +1087,123 @@ impl Acc {
                     offsets.push(rows.len() as i32);
                 }
                 let values = if rows.is_empty() { new_empty_array(elem) } else { conv.convert_rows(rows)?.remove(0) };
+                // A set comes out in the order of Scala's HashSet, which
+                // Spark's collect_set keeps its values in.
+                let values = if *set { hash_set_order(&values, &offsets)? } else { values };
                 let f = Arc::new(Field::new("element", elem.clone(), true));
                 Arc::new(ListArray::try_new(f, arrow::buffer::OffsetBuffer::new(offsets.into()), values, None)?)
             }
             Acc::Distinct { vals, .. } => Arc::new(Int64Array::from_iter_values(groups.iter().map(|&g| vals[g].len() as i64))),
+            Acc::CountIf(v) => Arc::new(Int64Array::from_iter_values(groups.iter().map(|&g| v[g]))),
+            Acc::Bool { vals, .. } => Arc::new(groups.iter().map(|&g| vals[g]).collect::<BooleanArray>()),
+            Acc::By { best, xconv, .. } => {
+                let null_row = xconv.convert_columns(&[new_null_array(ty, 1)])?;
+                let rows: Vec<arrow::row::Row> = groups
+                    .iter()
+                    .map(|&g| match &best[g] {
+                        Some((_, x)) => x.row(),
+                        None => null_row.row(0),
+                    })
+                    .collect();
+                xconv.convert_rows(rows)?.remove(0)
+            }
+            Acc::Product(v) => Arc::new(groups.iter().map(|&g| v[g]).collect::<Float64Array>()),
+            Acc::Moments { vals, func, .. } => Arc::new(
+                groups.iter().map(|&g| Moments::merge(Moments::default(), vals[g]).eval(*func)).collect::<Float64Array>(),
+            ),
+            Acc::Cov { vals, func, .. } => Arc::new(
+                groups.iter().map(|&g| CoMoments::merge(CoMoments::default(), vals[g]).eval(*func)).collect::<Float64Array>(),
+            ),
+            Acc::Values { vals, percentages } => {
+                let array_out = matches!(ty, DataType::List(_));
+                let mut sorted = Vec::new();
+                let mut flat: Vec<Option<f64>> = Vec::new();
+                let mut offsets = vec![0i32];
+                let mut valid = Vec::new();
+                for &g in groups {
+                    sorted.clear();
+                    sorted.extend_from_slice(&vals[g]);
+                    sorted.sort_by(|a, b| a.total_cmp(b));
+                    if sorted.is_empty() {
+                        valid.push(false);
+                        if !array_out {
+                            flat.push(None);
+                        }
+                    } else {
+                        valid.push(true);
+                        for &p in percentages.iter() {
+                            flat.push(percentile_of(&sorted, p));
+                        }
+                    }
+                    offsets.push(flat.len() as i32);
+                }
+                let values: ArrayRef = Arc::new(Float64Array::from(flat));
+                if array_out {
+                    list_of(ty, values, offsets, valid)?
+                } else {
+                    values
+                }
+            }
+            Acc::Ranked { vals, conv, percentages } => {
+                let array_out = matches!(ty, DataType::List(_));
+                let elem = match ty {
+                    DataType::List(f) => f.data_type().clone(),
+                    t => t.clone(),
+                };
+                let null_row = conv.convert_columns(&[new_null_array(&elem, 1)])?;
+                let mut picked: Vec<arrow::row::Row> = Vec::new();
+                let mut offsets = vec![0i32];
+                let mut valid = Vec::new();
+                let mut sorted: Vec<arrow::row::Row> = Vec::new();
+                for &g in groups {
+                    sorted.clear();
+                    sorted.extend(vals[g].iter().map(|r| r.row()));
+                    sorted.sort();
+                    if sorted.is_empty() {
+                        valid.push(false);
+                        if !array_out {
+                            picked.push(null_row.row(0));
+                        }
+                    } else {
+                        valid.push(true);
+                        for &p in percentages.iter() {
+                            picked.push(sorted[approx_rank(sorted.len(), p)]);
+                        }
+                    }
+                    offsets.push(picked.len() as i32);
+                }
+                let values = if picked.is_empty() { new_empty_array(&elem) } else { conv.convert_rows(picked)?.remove(0) };
+                if array_out {
+                    list_of(ty, values, offsets, valid)?
+                } else {
+                    values
+                }
+            }
+            Acc::Mode { vals, conv, .. } => {
+                let null_row = conv.convert_columns(&[new_null_array(ty, 1)])?;
+                let rows: Vec<arrow::row::Row> = groups
+                    .iter()
+                    .map(|&g| {
+                        // Of the most frequent values, the first in the
+                        // order of Spark's OpenHashMap (slot by hash).
+                        let max = vals[g].iter().map(|e| e.1).max().unwrap_or(0);
+                        let tied: Vec<&(OwnedRow, i64)> = vals[g].iter().filter(|e| e.1 == max).collect();
+                        let best = if tied.len() > 1 {
+                            let cap = open_hash_capacity(vals[g].len());
+                            let keys = conv.convert_rows(tied.iter().map(|e| e.0.row())).ok().and_then(|mut c| c.pop());
+                            let slot = |k: usize| -> (u64, usize) {
+                                let h = keys.as_ref().and_then(|a| java_hash(a.as_ref(), k, false));
+                                (h.map_or(u64::MAX, |h| (guava_hash_int(h) as u32 as u64) & (cap - 1)), k)
+                            };
+                            (0..tied.len()).min_by_key(|&k| slot(k)).and_then(|k| tied.get(k).copied())
+                        } else {
+                            tied.first().copied()
+                        };
+                        best.map_or(null_row.row(0), |b| b.0.row())
+                    })
+                    .collect();
+                conv.convert_rows(rows)?.remove(0)
+            }
         })
     }
 }
@@ -795,4 +1418,54 @@ impl AggregateExec {
         Ok(out)
     }
 
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scala_hash_set_order() {
+        let v: ArrayRef = Arc::new(StringArray::from(vec!["x", "y", "z"]));
+        let out = hash_set_order(&v, &[0, 3]).unwrap();
+        let out = out.as_string::<i32>();
+        assert_eq!((out.value(0), out.value(1), out.value(2)), ("x", "z", "y"));
+        // Spark's mode picks 6 over 5 on a tie: its slot comes first.
+        assert!(guava_hash_int(6) as u32 as u64 & 63 < guava_hash_int(5) as u32 as u64 & 63);
+    }
+
+    #[test]
+    fn percentiles_interpolate_like_spark() {
+        let v = [1.0, 2.0, 2.0, 10.0];
+        assert_eq!(percentile_of(&v, 0.5), Some(2.0));
+        assert_eq!(percentile_of(&v, 0.25), Some(1.75));
+        assert_eq!(percentile_of(&v, 1.0), Some(10.0));
+        assert_eq!(percentile_of(&[], 0.5), None);
+        assert_eq!(approx_rank(4, 0.5), 1);
+        assert_eq!(approx_rank(4, 0.0), 0);
+        assert_eq!(approx_rank(4, 1.0), 3);
+        assert_eq!(approx_rank(1, 0.5), 0);
+    }
+
+    #[test]
+    fn moments_match_the_textbook() {
+        let mut m = Moments::default();
+        for x in [1.0, 2.0, 4.0] {
+            m.update(x);
+        }
+        let var = m.eval(AggFunc::VarSamp).unwrap_or_default();
+        assert!((var - 7.0 / 3.0).abs() < 1e-12);
+        let merged = Moments::merge(Moments::default(), m);
+        assert_eq!(merged.n, 3.0);
+        assert_eq!(Moments::default().eval(AggFunc::VarPop), None);
+        let mut one = Moments::default();
+        one.update(5.0);
+        assert_eq!(one.eval(AggFunc::VarSamp), None);
+        assert_eq!(one.eval(AggFunc::VarPop), Some(0.0));
+        let mut c = CoMoments::default();
+        for (x, y) in [(1.0, 2.0), (2.0, 4.0), (3.0, 6.0)] {
+            c.update(x, y);
+        }
+        assert!((c.eval(AggFunc::Corr).unwrap_or_default() - 1.0).abs() < 1e-12);
+    }
 }

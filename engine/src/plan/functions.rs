@@ -14,12 +14,15 @@ pub fn is_aggregate(name: &str) -> bool {
         canonical(name).as_str(),
         "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "collect_list" | "collect_set"
             | "approx_count_distinct" | "count_distinct" | "sum_distinct"
-    )
+    ) || super::logical::agg_func_of(&canonical(name)).is_some()
 }
 
 /// Generators turn one row into many.
 pub fn is_generator(name: &str) -> bool {
-    matches!(canonical(name).as_str(), "explode" | "explode_outer" | "posexplode" | "posexplode_outer")
+    matches!(
+        canonical(name).as_str(),
+        "explode" | "explode_outer" | "posexplode" | "posexplode_outer" | "inline" | "inline_outer" | "stack" | "json_tuple"
+    )
 }
 
 /// Spark's own name for a function that has aliases.
@@ -39,7 +42,6 @@ pub fn canonical(name: &str) -> String {
         "countdistinct" => "count_distinct".into(),
         "sumdistinct" => "sum_distinct".into(),
         "approxcountdistinct" => "approx_count_distinct".into(),
-        "std" | "stddev_samp" => "stddev".into(),
         "timestamp_add" => "timestampadd".into(),
         "timestamp_diff" => "timestampdiff".into(),
         "dateadd" => "date_add".into(),
@@ -105,6 +107,14 @@ pub fn pretty_call(name: &str, args: &[Expr], distinct: bool) -> String {
                 .join(", ")
         ),
         "if" => format!("(IF({}))", list(args)),
+        // Spark names these by the aggregate they build.
+        "array_agg" => format!("collect_list({}{})", if distinct { "DISTINCT " } else { "" }, list(args)),
+        "percentile_approx" | "approx_percentile" if args.len() == 2 => format!("{name}({}, 10000)", list(args)),
+        "percentile" if args.len() == 2 && !distinct => format!("percentile({}, 1)", list(args)),
+        // The ignore-nulls flag does not show in the name.
+        "first" | "last" | "first_value" | "last_value" | "any_value" if args.len() == 2 => {
+            format!("{name}({}{})", if distinct { "DISTINCT " } else { "" }, list(&args[..1]))
+        }
         "window" => "window".into(),
         "from_json" => format!("from_json({})", args.first().map(|a| a.pretty()).unwrap_or_default()),
         "session_window" => "session_window".into(),

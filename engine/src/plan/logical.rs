@@ -27,6 +27,63 @@ pub enum AggFunc {
     CollectList,
     CollectSet,
     ApproxCountDistinct,
+    CountIf,
+    BoolAnd,
+    BoolOr,
+    /// `max_by(x, ord)` / `min_by`: the argument is `struct(x, ord)`.
+    MaxBy,
+    MinBy,
+    Product,
+    VarSamp,
+    VarPop,
+    StddevSamp,
+    StddevPop,
+    Skewness,
+    Kurtosis,
+    /// `covar_pop(x, y)`, `covar_samp`, `corr`: the argument is `struct(x, y)` of doubles.
+    CovarPop,
+    CovarSamp,
+    Corr,
+    /// `percentile(x, p)` and `median(x)` (p = 0.5): exact, interpolated.
+    Percentile,
+    /// `percentile_approx(x, p)`: an element of the input.
+    PercentileApprox,
+    Mode,
+}
+
+/// The aggregate function a (canonical) name stands for.
+pub fn agg_func_of(name: &str) -> Option<AggFunc> {
+    Some(match name {
+        "count" => AggFunc::Count,
+        "sum" => AggFunc::Sum,
+        "avg" => AggFunc::Avg,
+        "min" => AggFunc::Min,
+        "max" => AggFunc::Max,
+        "first" | "first_value" | "any_value" => AggFunc::First,
+        "last" | "last_value" => AggFunc::Last,
+        "collect_list" | "array_agg" => AggFunc::CollectList,
+        "collect_set" => AggFunc::CollectSet,
+        "approx_count_distinct" => AggFunc::ApproxCountDistinct,
+        "count_if" => AggFunc::CountIf,
+        "bool_and" | "every" => AggFunc::BoolAnd,
+        "bool_or" | "some" | "any" => AggFunc::BoolOr,
+        "max_by" => AggFunc::MaxBy,
+        "min_by" => AggFunc::MinBy,
+        "product" => AggFunc::Product,
+        "var_samp" | "variance" => AggFunc::VarSamp,
+        "var_pop" => AggFunc::VarPop,
+        "stddev" | "std" | "stddev_samp" => AggFunc::StddevSamp,
+        "stddev_pop" => AggFunc::StddevPop,
+        "skewness" => AggFunc::Skewness,
+        "kurtosis" => AggFunc::Kurtosis,
+        "covar_pop" => AggFunc::CovarPop,
+        "covar_samp" => AggFunc::CovarSamp,
+        "corr" => AggFunc::Corr,
+        "percentile" | "median" => AggFunc::Percentile,
+        "percentile_approx" | "approx_percentile" => AggFunc::PercentileApprox,
+        "mode" => AggFunc::Mode,
+        _ => return None,
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +93,11 @@ pub struct AggCall {
     pub arg: Option<PExpr>,
     pub distinct: bool,
     pub ty: DataType,
+    /// first/last: skip NULLs.
+    pub ignore_nulls: bool,
+    /// percentile/percentile_approx: the percentages, and whether the
+    /// result is an array (the percentage argument was one).
+    pub percentages: Vec<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -267,14 +329,9 @@ impl DataFrame {
         if exprs.iter().any(|e| e.contains_agg()) {
             return self.aggregate(vec![], exprs);
         }
+        // Several generators make a cross product (Spark 4): each is
+        // applied in turn, the first one outermost.
         let generators: Vec<usize> = exprs.iter().enumerate().filter(|(_, e)| e.contains_generator()).map(|(i, _)| i).collect();
-        if generators.len() > 1 {
-            return Err(EngineError::analysis(
-                "UNSUPPORTED_GENERATOR.MULTI_GENERATOR",
-                format!("The generator is not supported: only one generator allowed per SELECT clause but found {}.", generators.len()),
-                "42K0E",
-            ));
-        }
         if let Some(&gi) = generators.first() {
             return self.select_with_generator(exprs, gi);
         }
@@ -294,7 +351,7 @@ impl DataFrame {
             other => (None, other),
         };
         let (name, args) = match call {
-            Expr::Call { name, args, .. } if functions::is_generator(&name) => (name, args),
+            Expr::Call { name, args, .. } if functions::is_generator(&name) => (functions::canonical(&name), args),
             other => {
                 return Err(EngineError::analysis(
                     "UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS",
@@ -303,45 +360,167 @@ impl DataFrame {
                 ))
             }
         };
+        let aliases: Option<Vec<String>> = alias.map(|a| a.split(MULTI_ALIAS_SEP).map(String::from).collect());
         let arg = args.first().ok_or_else(|| EngineError::python("TypeError", format!("{name}() missing 1 required positional argument: 'col'")))?;
-        let pe = resolve(arg, &self.schema)?;
         let outer = name.ends_with("_outer");
         let position = name.starts_with("pos");
+        // What is exploded, and the generator's output columns: plain
+        // (explode's elements, a map's key and value) or, for the
+        // generators of rows, the fields of the exploded struct.
         let mut gen_attrs = Vec::new();
-        if position {
-            gen_attrs.push(Attribute::new("pos", DataType::Int32, false));
-        }
-        match &pe.ty {
-            DataType::List(f) => gen_attrs.push(Attribute::new(alias.clone().unwrap_or_else(|| "col".into()), f.data_type().clone(), true)),
-            DataType::Map(entries, _) => {
-                let (k, v) = functions::map_types(entries.data_type());
-                gen_attrs.push(Attribute::new("key", k, false));
-                gen_attrs.push(Attribute::new("value", v, true));
+        let mut fields: Option<Vec<String>> = None;
+        let pe = match name.as_str() {
+            "explode" | "explode_outer" | "posexplode" | "posexplode_outer" => {
+                let pe = resolve(arg, &self.schema)?;
+                if position {
+                    gen_attrs.push(Attribute::new("pos", DataType::Int32, false));
+                }
+                match &pe.ty {
+                    DataType::List(f) => gen_attrs.push(Attribute::new("col", f.data_type().clone(), true)),
+                    DataType::Map(entries, _) => {
+                        let (k, v) = functions::map_types(entries.data_type());
+                        gen_attrs.push(Attribute::new("key", k, false));
+                        gen_attrs.push(Attribute::new("value", v, true));
+                    }
+                    other => return Err(generator_type_error(&exprs[gi], arg, "(\"ARRAY\" or \"MAP\")", other)),
+                }
+                pe
             }
-            other => {
+            "inline" | "inline_outer" => {
+                let pe = resolve(arg, &self.schema)?;
+                match &pe.ty {
+                    DataType::List(f) if matches!(f.data_type(), DataType::Struct(_)) => {
+                        if let DataType::Struct(fs) = f.data_type() {
+                            fields = Some(fs.iter().map(|f| f.name().clone()).collect());
+                        }
+                    }
+                    other => return Err(generator_type_error(&exprs[gi], arg, "\"ARRAY<STRUCT>\"", other)),
+                }
+                pe
+            }
+            "stack" => {
+                let n = match args.first() {
+                    Some(Expr::Literal(Lit::Int(n))) if *n > 0 => *n as usize,
+                    _ => {
+                        return Err(EngineError::analysis(
+                            "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
+                            format!(
+                                "Cannot resolve \"{}\" due to data type mismatch: the input `n` should be a foldable \"INT\" expression; however, got \"{}\".",
+                                exprs[gi].clone().strip_alias().pretty(),
+                                arg.pretty()
+                            ),
+                            "42K09",
+                        ))
+                    }
+                };
+                let values: Vec<PExpr> = args[1..].iter().map(|a| resolve(a, &self.schema)).collect::<Result<_>>()?;
+                let cols = values.len().div_ceil(n).max(1);
+                // Each column takes its first row's type (past NULLs); the
+                // other rows must have it too.
+                let mut col_types = Vec::new();
+                for c in 0..cols {
+                    let vals = &values;
+                    let cells = || (0..n).filter_map(move |r| Some((r * cols + c + 1, vals.get(r * cols + c)?)));
+                    let ty = cells().map(|(_, v)| v.ty.clone()).find(|t| *t != DataType::Null).unwrap_or(DataType::Null);
+                    if let Some((i, bad)) = cells().find(|(_, v)| v.ty != DataType::Null && v.ty != ty) {
+                        return Err(EngineError::analysis(
+                            "DATATYPE_MISMATCH.STACK_COLUMN_DIFF_TYPES",
+                            format!(
+                                "Cannot resolve \"{}\" due to data type mismatch: The data type of the column ({c}) do not have the same type: \"{}\" ({}) <> \"{}\" ({i}).",
+                                exprs[gi].clone().strip_alias().pretty(),
+                                types::sql_name(&ty),
+                                c + 1,
+                                types::sql_name(&bad.ty)
+                            ),
+                            "42K09",
+                        ));
+                    }
+                    col_types.push(ty);
+                }
+                let st = types::struct_of((0..cols).map(|c| (format!("col{c}"), col_types[c].clone())).collect());
+                let rows: Vec<PExpr> = (0..n)
+                    .map(|r| {
+                        let items = (0..cols)
+                            .map(|c| match values.get(r * cols + c) {
+                                Some(v) => v.clone().cast(col_types[c].clone()),
+                                None => PExpr::literal(Lit::Null).cast(col_types[c].clone()),
+                            })
+                            .collect();
+                        PExpr::new(PKind::Scalar { func: functions::ScalarFn::MakeStruct, args: items }, st.clone())
+                    })
+                    .collect();
+                fields = Some((0..cols).map(|c| format!("col{c}")).collect());
+                PExpr::new(PKind::Scalar { func: functions::ScalarFn::MakeArray, args: rows }, types::array_of(st))
+            }
+            "json_tuple" => {
+                let json = resolve(arg, &self.schema)?;
+                let keys: Vec<PExpr> = args[1..].iter().map(|a| resolve(a, &self.schema)).collect::<Result<_>>()?;
+                if keys.is_empty() {
+                    return Err(EngineError::analysis(
+                        "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+                        "The `json_tuple` requires > 1 parameters but the actual number is 1. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix.",
+                        "42605",
+                    ));
+                }
+                fields = Some((0..keys.len()).map(|c| format!("c{c}")).collect());
+                let row = crate::functions::collections::json_tuple_struct(json, keys);
+                let ty = types::array_of(row.ty.clone());
+                PExpr::new(PKind::Scalar { func: functions::ScalarFn::MakeArray, args: vec![row] }, ty)
+            }
+            other => return Err(EngineError::unsupported(format!("the generator `{other}`"))),
+        };
+        if let Some(fs) = &fields {
+            let DataType::List(f) = &pe.ty else { return Err(EngineError::unsupported("a generator of rows over a non-array")) };
+            gen_attrs.push(Attribute::new("\u{0}row", f.data_type().clone(), true));
+            let _ = fs;
+        }
+        let outputs: Vec<String> = match &fields {
+            Some(fs) => fs.clone(),
+            None => gen_attrs.iter().map(|a| a.name.clone()).collect(),
+        };
+        let names: Vec<String> = match aliases {
+            None => outputs.clone(),
+            Some(a) if a.len() == outputs.len() => a,
+            Some(a) if a.len() == 1 && outputs.len() == 1 => a,
+            Some(a) => {
                 return Err(EngineError::analysis(
-                    "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+                    "UDTF_ALIAS_NUMBER_MISMATCH",
                     format!(
-                        "Cannot resolve \"{}\" due to data type mismatch: The first parameter requires the (\"ARRAY\" or \"MAP\") type, however \"{}\" has the type \"{}\".",
-                        exprs[gi].pretty(),
-                        arg.pretty(),
-                        types::sql_name(other)
+                        "The number of aliases supplied in the AS clause does not match the number of columns output by the UDTF. Expected {} aliases, but got {}.",
+                        outputs.len(),
+                        a.join(", ")
                     ),
-                    "42K09",
+                    "42802",
                 ))
             }
+        };
+        // The generator's columns get hidden names below the select, so
+        // they never clash with the input's (`value` and a map's `value`).
+        for a in gen_attrs.iter_mut() {
+            a.name = format!("\u{0}gen{}", a.id);
         }
         let mut exploded_schema = self.schema.clone();
         exploded_schema.attrs.extend(gen_attrs.iter().cloned());
-        let exploded = self.derive(
-            Node::Explode { input: self.plan.clone(), expr: pe, outer, position },
-            exploded_schema,
-        );
+        let exploded = self.derive(Node::Explode { input: self.plan.clone(), expr: pe, outer, position }, exploded_schema);
+        let outs: Vec<Expr> = match &fields {
+            Some(fs) => {
+                let row = gen_attrs.last().map(|a| Expr::Attr { id: a.id, name: a.name.clone() }).unwrap_or(Expr::Star(None));
+                fs.iter()
+                    .zip(&names)
+                    .map(|(f, n)| Expr::Alias(Box::new(Expr::Field { expr: Box::new(row.clone()), name: f.clone() }), n.clone()))
+                    .collect()
+            }
+            None => gen_attrs
+                .iter()
+                .zip(&names)
+                .map(|(a, n)| Expr::Alias(Box::new(Expr::Attr { id: a.id, name: a.name.clone() }), n.clone()))
+                .collect(),
+        };
         // The select list, with the generator replaced by its output columns.
         let mut list = Vec::new();
         for (i, e) in exprs.into_iter().enumerate() {
             if i == gi {
-                list.extend(gen_attrs.iter().map(|a| Expr::Attr { id: a.id, name: a.name.clone() }));
+                list.extend(outs.iter().cloned());
             } else {
                 list.push(e);
             }
@@ -896,27 +1075,43 @@ fn session_gap(args: &[Expr]) -> Result<i64> {
     }
 }
 
+fn generator_type_error(call: &Expr, arg: &Expr, want: &str, ty: &DataType) -> EngineError {
+    EngineError::analysis(
+        "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+        format!(
+            "Cannot resolve \"{}\" due to data type mismatch: The first parameter requires the {want} type, however \"{}\" has the type \"{}\".",
+            call.clone().strip_alias().pretty(),
+            arg.pretty(),
+            types::sql_name(ty)
+        ),
+        "42K09",
+    )
+}
+
+/// Joins the names of `AS (a, b)` on a generator of several columns.
+pub const MULTI_ALIAS_SEP: &str = "\u{1f}";
+
 /// Resolves an aggregate call and its result type.
 fn agg_call(name: &str, args: &[Expr], distinct: bool, input: &Schema) -> Result<AggCall> {
-    let func = match name {
-        "count" => AggFunc::Count,
-        "sum" => AggFunc::Sum,
-        "avg" => AggFunc::Avg,
-        "min" => AggFunc::Min,
-        "max" => AggFunc::Max,
-        "first" => AggFunc::First,
-        "last" => AggFunc::Last,
-        "collect_list" => AggFunc::CollectList,
-        "collect_set" => AggFunc::CollectSet,
-        "approx_count_distinct" => AggFunc::ApproxCountDistinct,
-        other => return Err(EngineError::unsupported(format!("the aggregate function `{other}`"))),
-    };
+    let func = agg_func_of(name).ok_or_else(|| EngineError::unsupported(format!("the aggregate function `{name}`")))?;
+    let pretty_call = || functions::pretty_call(name, args, distinct);
     let arg = match args.first() {
         None if func == AggFunc::Count => None,
         None => return Err(EngineError::python("TypeError", format!("{name}() missing 1 required positional argument: 'col'"))),
         Some(Expr::Literal(Lit::Int(1))) if func == AggFunc::Count && !distinct => None,
         Some(Expr::Star(None)) if func == AggFunc::Count => None,
         Some(a) => Some(resolve(a, input)?),
+    };
+    // The second argument of max_by, covar, percentile...
+    let second = || -> Result<PExpr> {
+        match args.get(1) {
+            Some(e) => resolve(e, input),
+            None => Err(EngineError::analysis(
+                "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+                format!("The `{name}` requires 2 parameters but the actual number is 1. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix."),
+                "42605",
+            )),
+        }
     };
     let numeric_arg = |a: &Option<PExpr>| -> Result<PExpr> {
         let a = a.clone().ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
@@ -926,6 +1121,14 @@ fn agg_call(name: &str, args: &[Expr], distinct: bool, input: &Schema) -> Result
             _ => a,
         })
     };
+    let double_arg = |a: PExpr, i: usize| -> Result<PExpr> {
+        match &a.ty {
+            t if types::is_numeric(t) || *t == DataType::Utf8 || *t == DataType::Null => Ok(a.cast(DataType::Float64)),
+            other => Err(agg_type_error_at(&pretty_call(), args, i, "\"NUMERIC\"", other)),
+        }
+    };
+    let mut ignore_nulls = false;
+    let mut percentages = Vec::new();
     let (arg, ty) = match func {
         AggFunc::Count | AggFunc::ApproxCountDistinct => (arg, DataType::Int64),
         AggFunc::Sum => {
@@ -953,6 +1156,19 @@ fn agg_call(name: &str, args: &[Expr], distinct: bool, input: &Schema) -> Result
         }
         AggFunc::Min | AggFunc::Max | AggFunc::First | AggFunc::Last => {
             let a = arg.ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
+            if matches!(func, AggFunc::First | AggFunc::Last) {
+                ignore_nulls = match args.get(1) {
+                    None => false,
+                    Some(Expr::Literal(Lit::Bool(b))) => *b,
+                    Some(other) => {
+                        return Err(EngineError::analysis(
+                            "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+                            format!("Cannot resolve \"{}\" due to data type mismatch: The second parameter requires the \"BOOLEAN\" type, however \"{}\" has the type \"{}\".", pretty_call(), other.pretty(), types::sql_name(&resolve(other, input)?.ty)),
+                            "42K09",
+                        ))
+                    }
+                };
+            }
             let ty = a.ty.clone();
             (Some(a), ty)
         }
@@ -961,8 +1177,132 @@ fn agg_call(name: &str, args: &[Expr], distinct: bool, input: &Schema) -> Result
             let ty = types::array_of(a.ty.clone());
             (Some(a), ty)
         }
+        AggFunc::CountIf | AggFunc::BoolAnd | AggFunc::BoolOr => {
+            let a = arg.ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
+            let a = match &a.ty {
+                DataType::Boolean => a,
+                DataType::Null => a.cast(DataType::Boolean),
+                other => return Err(agg_type_error_at(&pretty_call(), args, 0, "\"BOOLEAN\"", other)),
+            };
+            (Some(a), if func == AggFunc::CountIf { DataType::Int64 } else { DataType::Boolean })
+        }
+        AggFunc::MaxBy | AggFunc::MinBy => {
+            let a = arg.ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
+            let ord = second()?;
+            let ty = a.ty.clone();
+            let st = types::struct_of(vec![("x".into(), a.ty.clone()), ("ord".into(), ord.ty.clone())]);
+            (Some(PExpr::new(PKind::Scalar { func: functions::ScalarFn::MakeStruct, args: vec![a, ord] }, st)), ty)
+        }
+        AggFunc::Product
+        | AggFunc::VarSamp
+        | AggFunc::VarPop
+        | AggFunc::StddevSamp
+        | AggFunc::StddevPop
+        | AggFunc::Skewness
+        | AggFunc::Kurtosis => {
+            let a = arg.ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
+            (Some(double_arg(a, 0)?), DataType::Float64)
+        }
+        AggFunc::CovarPop | AggFunc::CovarSamp | AggFunc::Corr => {
+            let a = arg.ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
+            let x = double_arg(a, 0)?;
+            let y = double_arg(second()?, 1)?;
+            let st = types::struct_of(vec![("x".into(), DataType::Float64), ("y".into(), DataType::Float64)]);
+            (Some(PExpr::new(PKind::Scalar { func: functions::ScalarFn::MakeStruct, args: vec![x, y] }, st)), DataType::Float64)
+        }
+        AggFunc::Percentile | AggFunc::PercentileApprox => {
+            let a = arg.ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
+            let mut array_out = false;
+            if name == "median" {
+                percentages.push(0.5);
+            } else {
+                let p = second()?;
+                let lit_value = |l: &Lit| -> Option<f64> {
+                    match l {
+                        Lit::Int(i) => Some(*i as f64),
+                        Lit::Long(i) => Some(*i as f64),
+                        Lit::Double(d) => Some(*d),
+                        Lit::Decimal(v, _, s) => Some(*v as f64 / 10f64.powi(*s as i32)),
+                        _ => None,
+                    }
+                };
+                match &p.kind {
+                    PKind::Literal(l) => percentages.push(lit_value(l).ok_or_else(|| not_foldable_percentage(&pretty_call(), args))?),
+                    PKind::Cast { expr, .. } if matches!(expr.kind, PKind::Literal(_)) => {
+                        let l = expr.as_literal().ok_or_else(|| not_foldable_percentage(&pretty_call(), args))?;
+                        percentages.push(lit_value(l).ok_or_else(|| not_foldable_percentage(&pretty_call(), args))?)
+                    }
+                    PKind::Scalar { func: functions::ScalarFn::MakeArray, args: items } => {
+                        array_out = true;
+                        for it in items {
+                            let l = match &it.kind {
+                                PKind::Literal(l) => l,
+                                PKind::Cast { expr, .. } => expr.as_literal().ok_or_else(|| not_foldable_percentage(&pretty_call(), args))?,
+                                _ => return Err(not_foldable_percentage(&pretty_call(), args)),
+                            };
+                            percentages.push(lit_value(l).ok_or_else(|| not_foldable_percentage(&pretty_call(), args))?);
+                        }
+                    }
+                    _ => return Err(not_foldable_percentage(&pretty_call(), args)),
+                }
+                if let Some(bad) = percentages.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+                    let _ = bad;
+                    return Err(EngineError::analysis(
+                        "DATATYPE_MISMATCH.VALUE_OUT_OF_RANGE",
+                        format!(
+                            "Cannot resolve \"{}\" due to data type mismatch: The `percentage` must be between [0.0, 1.0], but got {}.",
+                            pretty_call(),
+                            args.get(1).map(|e| e.pretty()).unwrap_or_default()
+                        ),
+                        "42K09",
+                    ));
+                }
+            }
+            let (a, elem) = if func == AggFunc::Percentile {
+                (double_arg(a, 0)?, DataType::Float64)
+            } else {
+                match &a.ty {
+                    t if types::is_numeric(t) || *t == DataType::Date32 || types::is_timestamp(t) => {
+                        let t = t.clone();
+                        (a, t)
+                    }
+                    other => return Err(agg_type_error_at(&pretty_call(), args, 0, "(\"NUMERIC\" or \"DATE\" or \"TIMESTAMP\")", other)),
+                }
+            };
+            let ty = if array_out { types::array_of(elem) } else { elem };
+            (Some(a), ty)
+        }
+        AggFunc::Mode => {
+            let a = arg.ok_or_else(|| EngineError::python("TypeError", "missing argument"))?;
+            let ty = a.ty.clone();
+            (Some(a), ty)
+        }
     };
-    Ok(AggCall { func, arg, distinct, ty })
+    Ok(AggCall { func, arg, distinct, ty, ignore_nulls, percentages })
+}
+
+fn not_foldable_percentage(pretty: &str, args: &[Expr]) -> EngineError {
+    EngineError::analysis(
+        "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
+        format!(
+            "Cannot resolve \"{pretty}\" due to data type mismatch: the input `percentage` should be a foldable \"DOUBLE\" expression; however, got \"{}\".",
+            args.get(1).map(|e| e.pretty()).unwrap_or_default()
+        ),
+        "42K09",
+    )
+}
+
+fn agg_type_error_at(pretty: &str, args: &[Expr], i: usize, want: &str, ty: &DataType) -> EngineError {
+    let a = args.get(i).map(|a| a.pretty()).unwrap_or_default();
+    let ord = ["first", "second", "third"].get(i).copied().unwrap_or("next");
+    EngineError::analysis(
+        "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+        format!(
+            "Cannot resolve \"{pretty}\" due to data type mismatch: The {ord} parameter requires the {want} type, however \"{a}\" has the type \"{}\".",
+            types::sql_name(ty)
+        ),
+        "42K09",
+    )
 }
 
 fn agg_type_error(name: &str, args: &[Expr], ty: &DataType) -> EngineError {

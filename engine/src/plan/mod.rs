@@ -9,5 +9,5 @@ pub mod resolve;
 pub mod schema;
 
 pub use expr::{BinaryOp, Expr, Lit, PExpr, PKind};
-pub use logical::{DataFrame, JoinKind, Node, Plan};
+pub use logical::{DataFrame, JoinKind, Node, Plan, MULTI_ALIAS_SEP};
 pub use schema::{Attribute, Schema};

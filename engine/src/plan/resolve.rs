@@ -609,6 +609,17 @@ pub fn common_type_of<'a>(types_: impl Iterator<Item = &'a DataType>) -> Option<
             Some(DataType::Null) => t.clone(),
             Some(a) if t == &DataType::Null => a,
             Some(a) => match (&a, t) {
+                // Structs with the same field names and arrays widen field by field.
+                (DataType::Struct(fa), DataType::Struct(fb))
+                    if fa.len() == fb.len() && fa.iter().zip(fb.iter()).all(|(x, y)| x.name().eq_ignore_ascii_case(y.name())) =>
+                {
+                    let mut fields = Vec::new();
+                    for (x, y) in fa.iter().zip(fb.iter()) {
+                        fields.push((x.name().clone(), common_type_of([x.data_type(), y.data_type()].into_iter())?));
+                    }
+                    types::struct_of(fields)
+                }
+                (DataType::List(ea), DataType::List(eb)) => types::array_of(common_type_of([ea.data_type(), eb.data_type()].into_iter())?),
                 (DataType::Utf8, _) | (_, DataType::Utf8) => DataType::Utf8,
                 (DataType::Date32, x) | (x, DataType::Date32) if types::is_timestamp(x) => x.clone(),
                 _ => wider_numeric(&a, t)?,

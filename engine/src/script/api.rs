@@ -1757,6 +1757,11 @@ fn grouped_method(df: DataFrame, keys: Vec<Expr>, name: &str, a: Args) -> Result
 fn column_method(c: Expr, name: &str, a: Args) -> Result<Value> {
     let sort = |asc: bool, nulls_first: bool| Expr::Sort { expr: Box::new(c.clone()), asc, nulls_first };
     Ok(Value::Column(match name {
+        // `alias("a", "b")`: the several columns of a generator.
+        "alias" | "name" if a.pos.len() > 1 => {
+            let names = (0..a.pos.len()).map(|i| a.str(i, "alias")).collect::<Result<Vec<_>>>()?;
+            c.alias(&names.join(crate::plan::MULTI_ALIAS_SEP))
+        }
         "alias" | "name" => c.alias(&a.str(0, "alias")?),
         "cast" | "astype" | "try_cast" => {
             let to = functions::type_of(&a.req(0, "dataType")?)?;

@@ -179,7 +179,14 @@ pub fn call_function(name: &str, a: &Args) -> Result<Value> {
             };
             Expr::Call { name: "from_json".into(), args: vec![c0()?, Expr::lit(Lit::Str(types::simple_name(&ty)))], distinct: false }
         }
-        "to_json" | "udf" | "pandas_udf" | "broadcast" | "monotonically_increasing_id" | "rand" | "randn" | "uuid" => {
+        "json_tuple" => {
+            let mut args = vec![c0()?];
+            for v in a.pos.iter().skip(1) {
+                args.push(lit_of(v)?);
+            }
+            call("json_tuple", args)
+        }
+        "udf" | "pandas_udf" | "broadcast" | "monotonically_increasing_id" | "rand" | "randn" | "uuid" => {
             return Err(EngineError::unsupported(format!("F.{name}")));
         }
         "approxCountDistinct" => call("approx_count_distinct", vec![c0()?]),
