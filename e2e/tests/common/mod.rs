@@ -147,6 +147,10 @@ pub async fn open(listen: Vec<u16>) -> Page {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1400,900",
+                // every_lab navigates hundreds of times in a row; Chromium's
+                // flooding protection otherwise drops navigations silently
+                // ("Throttling navigation to prevent the browser from hanging").
+                "--disable-ipc-flooding-protection",
                 format!("--user-data-dir={}", profile.display()),
             ]
         }),
