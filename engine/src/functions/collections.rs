@@ -7,6 +7,7 @@
 //! through Arrow's row encoding, which orders like Spark (NULL smallest
 //! unless asked otherwise, NaN largest).
 
+use crate::plan::functions::need;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -140,21 +141,7 @@ fn lib(f: CollFn, args: Vec<PExpr>, ty: DataType) -> PExpr {
     call(LibFn::Coll(f), args, ty)
 }
 
-fn wrong_args(name: &str, want: &str, got: usize) -> EngineError {
-    EngineError::analysis(
-        "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-        format!("The `{name}` requires {want} parameters but the actual number is {got}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix."),
-        "42605",
-    )
-}
 
-fn need(name: &str, args: &[PExpr], lo: usize, hi: usize) -> Result<()> {
-    if args.len() < lo || args.len() > hi {
-        let want = if lo == hi { lo.to_string() } else { format!("[{lo}, {hi}]") };
-        return Err(wrong_args(name, &want, args.len()));
-    }
-    Ok(())
-}
 
 /// The text of argument `i` inside a call's generated name (`f(a, g(b, c))`).
 fn arg_text(pretty: &str, i: usize) -> String {

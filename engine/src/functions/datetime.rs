@@ -5,6 +5,7 @@
 //! (parts, truncation, month arithmetic) go through the session zone as Spark
 //! does.
 
+use crate::plan::functions::need;
 use std::sync::Arc;
 
 use arrow::array::*;
@@ -130,21 +131,7 @@ pub fn pretty(name: &str, args: &[String]) -> Option<String> {
     })
 }
 
-fn arg_error(name: &str, want: &str, got: usize) -> EngineError {
-    EngineError::analysis(
-        "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-        format!("The `{name}` requires {want} parameters but the actual number is {got}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix."),
-        "42605",
-    )
-}
 
-fn need(name: &str, args: &[PExpr], lo: usize, hi: usize) -> Result<()> {
-    if args.len() < lo || args.len() > hi {
-        let want = if lo == hi { lo.to_string() } else { format!("[{lo}, {hi}]") };
-        return Err(arg_error(name, &want, args.len()));
-    }
-    Ok(())
-}
 
 fn mismatch(name: &str, pretty: &str, msg: String) -> EngineError {
     EngineError::analysis(

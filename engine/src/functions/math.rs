@@ -5,6 +5,7 @@
 //! `expm1` and `cbrt`; the `libm` crate is the same fdlibm code, so those
 //! agree to the last bit, natively and in WebAssembly alike.
 
+use crate::plan::functions::need;
 use std::sync::Arc;
 
 use arrow::array::*;
@@ -134,21 +135,7 @@ pub fn pretty(name: &str, args: &[String]) -> Option<String> {
     })
 }
 
-fn arg_error(name: &str, want: &str, got: usize) -> EngineError {
-    EngineError::analysis(
-        "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-        format!("The `{name}` requires {want} parameters but the actual number is {got}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix."),
-        "42605",
-    )
-}
 
-pub(crate) fn need(name: &str, args: &[PExpr], lo: usize, hi: usize) -> Result<()> {
-    if args.len() < lo || args.len() > hi {
-        let want = if lo == hi { lo.to_string() } else { format!("[{lo}, {hi}]") };
-        return Err(arg_error(name, &want, args.len()));
-    }
-    Ok(())
-}
 
 /// The arguments as shown in a call's generated name `f(a, b)`.
 pub(crate) fn shown_args(pretty: &str) -> Vec<String> {

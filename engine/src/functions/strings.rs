@@ -11,7 +11,8 @@ use arrow::array::*;
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::*;
 
-use super::math::{need, unexpected_type};
+use super::math::unexpected_type;
+use crate::plan::functions::need;
 use super::PyArg;
 use crate::error::{EngineError, Result};
 use crate::eval::EvalCtx;

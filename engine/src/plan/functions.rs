@@ -224,7 +224,8 @@ pub enum ScalarFn {
     TumblingWindow { size: i64, start: i64 },
 }
 
-fn arg_error(name: &str, want: &str, got: usize) -> EngineError {
+/// Spark's WRONG_NUM_ARGS error (shared by the function families).
+pub(crate) fn arg_error(name: &str, want: &str, got: usize) -> EngineError {
     EngineError::analysis(
         "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
         format!("The `{name}` requires {want} parameters but the actual number is {got}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix."),
@@ -232,7 +233,8 @@ fn arg_error(name: &str, want: &str, got: usize) -> EngineError {
     )
 }
 
-fn need(name: &str, args: &[PExpr], lo: usize, hi: usize) -> Result<()> {
+/// Checks a call's argument count against Spark's range.
+pub(crate) fn need(name: &str, args: &[PExpr], lo: usize, hi: usize) -> Result<()> {
     if args.len() < lo || args.len() > hi {
         let want = if lo == hi { lo.to_string() } else { format!("[{lo}, {hi}]") };
         return Err(arg_error(name, &want, args.len()));
